@@ -1,0 +1,572 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+import secrets
+from contextlib import contextmanager
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import UserError
+
+from .. import const
+from ..api import (
+    AuthenticationError,
+    LightspeedClient,
+    LightspeedError,
+    LightspeedOAuth,
+    RateLimitError,
+    ReauthorizationRequired,
+    TokenSet,
+)
+from ..tools import to_aware_utc, to_naive_utc
+
+_logger = logging.getLogger(__name__)
+
+
+class LightspeedBackend(models.Model):
+    """One Lightspeed Retail (R-Series) account connected to one Odoo company."""
+
+    _name = "lightspeed.backend"
+    _description = "Lightspeed Backend"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, tracking=True
+    )
+    active = fields.Boolean(default=True)
+    state = fields.Selection(
+        [
+            ("draft", "Not connected"),
+            ("connected", "Connected"),
+            ("reauth_needed", "Re-authorisation needed"),
+            ("disabled", "Disabled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
+    )
+    api_url = fields.Char(string="API URL", required=True, default=const.DEFAULT_API_URL)
+    auth_url = fields.Char(
+        string="Authorization URL", required=True, default=const.DEFAULT_AUTH_URL
+    )
+    scope = fields.Char(required=True, default=const.DEFAULT_SCOPE)
+    client_id = fields.Char(string="Client ID", copy=False, tracking=True)
+    client_secret = fields.Char(groups="base.group_system", copy=False)
+    account_id = fields.Char(string="Account ID", copy=False, readonly=True, tracking=True)
+    redirect_uri = fields.Char(compute="_compute_redirect_uri")
+
+    # Public token fields (XML-RPC): stored on lightspeed.oauth.token, see that model for why.
+    access_token = fields.Text(
+        compute="_compute_tokens", inverse="_inverse_access_token", groups="base.group_system"
+    )
+    refresh_token = fields.Text(
+        compute="_compute_tokens",
+        inverse="_inverse_refresh_token",
+        groups="base.group_system",
+        help="Paste a refresh token for a headless setup: saving validates it with a real "
+        "refresh and stores the rotated pair.",
+    )
+    token_expires_at = fields.Datetime(compute="_compute_tokens")
+    has_refresh_token = fields.Boolean(compute="_compute_tokens")
+    oauth_state = fields.Char(groups="base.group_system", copy=False)
+    oauth_code_verifier = fields.Char(groups="base.group_system", copy=False)
+    oauth_state_expires_at = fields.Datetime(groups="base.group_system", copy=False)
+
+    authorized_user_id = fields.Many2one(
+        "res.users", string="Authorised by", readonly=True, copy=False, tracking=True
+    )
+    authorized_at = fields.Datetime(string="Authorised on", readonly=True, copy=False)
+    lightspeed_user_id = fields.Char(
+        string="Lightspeed user",
+        readonly=True,
+        copy=False,
+        help="Lightspeed user (token 'sub') who approved the connection. If that user is "
+        "locked or archived in Lightspeed, the connection stops and must be re-authorised.",
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+
+    # Import options (defaults come from the Settings page).
+    correction_window_days = fields.Integer(
+        default=lambda self: self._default_param(const.PARAM_CORRECTION_DAYS, 2),
+        help="Every sales import re-reads this many recent days, so late edits, voids and "
+        "backdated sales are picked up.",
+    )
+    initial_import_days = fields.Integer(
+        default=lambda self: self._default_param(const.PARAM_INITIAL_DAYS, 3),
+        help="How many days of history the first sales import fetches.",
+    )
+    clock_in_window_days = fields.Integer(
+        default=lambda self: self._default_param(const.PARAM_CLOCK_IN_DAYS, 7),
+        help="Clock-ins are re-read over this rolling window on every run.",
+    )
+    day_cutoff_hour = fields.Integer(
+        default=0,
+        help="Local hour (shop time zone) at which a business day starts; sales before it "
+        "belong to the previous day.",
+    )
+    create_missing_employees = fields.Boolean(
+        help="Create an employee in Odoo for every Lightspeed employee that matches none."
+    )
+    create_missing_taxes = fields.Boolean(
+        default=True, help="Create an Odoo sales tax for Lightspeed rates that match none."
+    )
+    create_missing_products = fields.Boolean(
+        default=True, help="Create a product from the Lightspeed item when none matches."
+    )
+    update_stock_at_closing = fields.Boolean(
+        default=True,
+        help="Move stock once when the session closes (fast). Off: one picking per order.",
+    )
+    sales_cursor = fields.Datetime(
+        readonly=True, copy=False, help="Change stamp of the last staged sale."
+    )
+    last_metadata_sync_at = fields.Datetime(readonly=True, copy=False)
+
+    shop_ids = fields.One2many("lightspeed.shop", "backend_id")
+    register_ids = fields.One2many("lightspeed.register", "backend_id")
+    employee_ids = fields.One2many("lightspeed.employee", "backend_id")
+    payment_type_ids = fields.One2many("lightspeed.payment.type", "backend_id")
+    tax_ids = fields.One2many("lightspeed.tax", "backend_id")
+    shop_count = fields.Integer(compute="_compute_counts")
+    employee_count = fields.Integer(compute="_compute_counts")
+    payment_type_count = fields.Integer(compute="_compute_counts")
+    register_count = fields.Integer(compute="_compute_counts")
+    tax_count = fields.Integer(compute="_compute_counts")
+    sync_record_count = fields.Integer(compute="_compute_counts")
+    sync_error_count = fields.Integer(compute="_compute_counts")
+
+    _sql_constraints = [
+        (
+            "account_company_uniq",
+            "unique(account_id, company_id)",
+            "This Lightspeed account already has a backend in this company.",
+        ),
+        (
+            "cutoff_hour_range",
+            "CHECK(day_cutoff_hour >= 0 AND day_cutoff_hour < 24)",
+            "The day cut-off hour must be between 0 and 23.",
+        ),
+    ]
+
+    # === DEFAULTS AND COMPUTES === #
+
+    @api.model
+    def _default_param(self, key, default):
+        value = self.env["ir.config_parameter"].sudo().get_param(key)
+        try:
+            return int(value) if value not in (None, False, "") else default
+        except ValueError:
+            return default
+
+    def _compute_redirect_uri(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for backend in self:
+            backend.redirect_uri = base_url.rstrip("/") + const.CALLBACK_PATH
+
+    def _token_record(self):
+        self.ensure_one()
+        return (
+            self.env["lightspeed.oauth.token"]
+            .sudo()
+            .search([("backend_id", "=", self.id)], limit=1)
+        )
+
+    @api.depends_context("uid")
+    def _compute_tokens(self):
+        tokens = (
+            self.env["lightspeed.oauth.token"]
+            .sudo()
+            .search([("backend_id", "in", self.ids)])
+            .grouped("backend_id")
+        )
+        for backend in self:
+            token = tokens.get(backend._origin or backend)
+            backend.has_refresh_token = bool(token and token.refresh_token)
+            backend.token_expires_at = token.expires_at if token else False
+            if self.env.user.has_group("base.group_system") or self.env.su:
+                backend.access_token = token.access_token if token else False
+                backend.refresh_token = token.refresh_token if token else False
+            else:
+                backend.access_token = backend.refresh_token = False
+
+    def _inverse_access_token(self):
+        for backend in self:
+            token = backend._token_record()
+            vals = {"access_token": backend.access_token or False}
+            if token:
+                token.write(vals)
+            else:
+                self.env["lightspeed.oauth.token"].sudo().create(
+                    dict(vals, backend_id=backend.id)
+                )
+
+    def _inverse_refresh_token(self):
+        """A pasted refresh token is only kept after Lightspeed accepted it."""
+        for backend in self:
+            pasted = (backend.refresh_token or "").strip()
+            current = backend._token_record()
+            if not pasted or (current and current.refresh_token == pasted):
+                continue
+            with backend._lightspeed_errors():
+                token = backend._get_oauth().refresh(pasted)
+            backend._save_token(token)
+            backend._on_connected(token, token_in_hand=token)
+
+    def _compute_counts(self):
+        def count_by_backend(model, domain=()):
+            groups = self.env[model]._read_group(
+                [("backend_id", "in", self.ids), *domain], ["backend_id"], ["__count"]
+            )
+            return {backend.id: count for backend, count in groups}
+
+        shops = count_by_backend("lightspeed.shop")
+        employees = count_by_backend("lightspeed.employee")
+        payment_types = count_by_backend("lightspeed.payment.type")
+        registers = count_by_backend("lightspeed.register")
+        taxes = count_by_backend("lightspeed.tax")
+        records = count_by_backend("lightspeed.sync.record")
+        errors = count_by_backend("lightspeed.sync.record", [("state", "=", "error")])
+        for backend in self:
+            backend.shop_count = shops.get(backend.id, 0)
+            backend.employee_count = employees.get(backend.id, 0)
+            backend.payment_type_count = payment_types.get(backend.id, 0)
+            backend.register_count = registers.get(backend.id, 0)
+            backend.tax_count = taxes.get(backend.id, 0)
+            backend.sync_record_count = records.get(backend.id, 0)
+            backend.sync_error_count = errors.get(backend.id, 0)
+
+    # === CLIENT AND TOKENS === #
+
+    def _get_oauth(self):
+        self.ensure_one()
+        backend = self.sudo()
+        if not backend.client_id or not backend.client_secret:
+            raise UserError(
+                _("Set the client ID and client secret of backend %(name)s first.", name=self.name)
+            )
+        return LightspeedOAuth(
+            backend.auth_url,
+            backend.client_id,
+            backend.client_secret,
+            redirect_uri=backend.redirect_uri,
+            scope=backend.scope,
+        )
+
+    def _read_token(self):
+        token = self._token_record()
+        if not token or not token.refresh_token:
+            return None
+        return TokenSet(
+            token.access_token or "", token.refresh_token, to_aware_utc(token.expires_at)
+        )
+
+    def _get_client(self, token=None):
+        """A client for this backend; ``token`` overrides the stored pair (just obtained)."""
+        self.ensure_one()
+        token = token or self._read_token()
+        if not token:
+            raise UserError(_("Backend %(name)s is not connected to Lightspeed.", name=self.name))
+        if not self.account_id:
+            raise UserError(_("Backend %(name)s has no Lightspeed account ID.", name=self.name))
+        return LightspeedClient(
+            self.api_url,
+            self.account_id,
+            token,
+            oauth=self._get_oauth(),
+            refresher=self._refresh_access_token,
+        )
+
+    def _token_cursor(self):
+        """A new transaction for token writes; it commits on its own, whatever the caller does."""
+        return self.env.registry.cursor()
+
+    def _save_token(self, token):
+        """Persist a token pair at once, in its own committed transaction."""
+        self.ensure_one()
+        with self._token_cursor() as cr:
+            cr.execute("SET LOCAL lock_timeout = '30s'")
+            cr.execute(
+                "SELECT id FROM lightspeed_oauth_token WHERE backend_id = %s FOR NO KEY UPDATE",
+                [self.id],
+            )
+            row = cr.fetchone()
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            vals = {
+                "access_token": token.access_token,
+                "refresh_token": token.refresh_token,
+                "expires_at": to_naive_utc(token.expires_at),
+                "refreshed_at": fields.Datetime.now(),
+            }
+            if row:
+                env["lightspeed.oauth.token"].browse(row[0]).write(vals)
+            else:
+                env["lightspeed.oauth.token"].create(dict(vals, backend_id=self.id))
+        self.env["lightspeed.oauth.token"].invalidate_model()
+        self.invalidate_recordset(["access_token", "refresh_token", "token_expires_at"])
+
+    def _refresh_access_token(self, stale_token):
+        """Refresher handed to the client: one refresh per expiry, across workers.
+
+        The token row is locked (``FOR NO KEY UPDATE``) in a new transaction: a second worker
+        waits, then finds a different access token and uses it instead of refreshing again. The
+        rotated pair is committed before the client uses it, so it survives a rollback of the
+        import that asked for it.
+        """
+        self.ensure_one()
+        backend_id = self.id
+        with self._token_cursor() as cr:
+            cr.execute("SET LOCAL lock_timeout = '30s'")
+            cr.execute(
+                """SELECT id, access_token, refresh_token, expires_at
+                     FROM lightspeed_oauth_token WHERE backend_id = %s FOR NO KEY UPDATE""",
+                [backend_id],
+            )
+            row = cr.fetchone()
+            env = api.Environment(cr, SUPERUSER_ID, dict(self.env.context))
+            backend = env["lightspeed.backend"].browse(backend_id)
+            if row and row[1] and stale_token is not None and row[1] != stale_token.access_token:
+                _logger.info("Lightspeed[%s]: token already refreshed by another worker", self.name)
+                return TokenSet(row[1], row[2], to_aware_utc(row[3]))
+            try:
+                if not row or not row[2]:
+                    raise ReauthorizationRequired("no refresh token stored")
+                token = backend._get_oauth().refresh(row[2])
+            except ReauthorizationRequired as exc:
+                backend._mark_reauth_needed(str(exc))
+                cr.commit()  # keep the state change although the caller fails and rolls back
+                raise
+            env["lightspeed.oauth.token"].browse(row[0]).write(
+                {
+                    "access_token": token.access_token,
+                    "refresh_token": token.refresh_token,
+                    "expires_at": to_naive_utc(token.expires_at),
+                    "refreshed_at": fields.Datetime.now(),
+                }
+            )
+            _logger.info("Lightspeed[%s]: access token refreshed", self.name)
+        self.env["lightspeed.oauth.token"].invalidate_model()
+        return token
+
+    def _mark_reauth_needed(self, reason):
+        """Stop the crons for this backend and tell an administrator what to do."""
+        self.ensure_one()
+        self.write({"state": "reauth_needed", "last_error": reason})
+        summary = _("Re-authorise the Lightspeed connection")
+        note = _(
+            "Lightspeed refused the stored token (%(reason)s). This happens when the Lightspeed "
+            "user who approved the connection was locked, archived or lost admin rights, or when "
+            "the token was revoked. Open the backend and click Connect to Lightspeed, logging "
+            "in with an owner or admin account that will stay active. Mappings and import "
+            "cursors are kept.",
+            reason=reason,
+        )
+        self.message_post(body=note, subject=summary)
+        user = self.authorized_user_id or self.env.ref("base.user_admin", raise_if_not_found=False)
+        activity_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        if user and activity_type and not self.activity_ids.filtered(
+            lambda a: a.activity_type_id == activity_type and a.summary == summary
+        ):
+            self.activity_schedule(
+                activity_type_id=activity_type.id, summary=summary, note=note, user_id=user.id
+            )
+        _logger.warning("Lightspeed[%s]: re-authorisation needed", self.name)
+
+    @contextmanager
+    def _lightspeed_errors(self):
+        """Turn client errors into clear, translated UserErrors for buttons and XML-RPC."""
+        try:
+            yield
+        except ReauthorizationRequired as exc:
+            raise UserError(
+                _(
+                    "Lightspeed no longer accepts the connection of backend %(name)s "
+                    "(%(reason)s). Click Connect to Lightspeed to re-authorise it.",
+                    name=self.name,
+                    reason=exc,
+                )
+            ) from exc
+        except RateLimitError as exc:
+            raise UserError(
+                _("Lightspeed rate limit reached; try again in a minute. (%(err)s)", err=exc)
+            ) from exc
+        except AuthenticationError as exc:
+            raise UserError(
+                _(
+                    "Lightspeed refused the request: %(err)s. Check the client ID and secret, "
+                    "and that the connection was granted the scopes %(scope)s.",
+                    err=exc,
+                    scope=self.scope,
+                )
+            ) from exc
+        except LightspeedError as exc:
+            raise UserError(_("Lightspeed error: %(err)s", err=exc)) from exc
+
+    # === ACTIONS === #
+
+    def action_connect(self):
+        """Send the administrator to Lightspeed's authorize page."""
+        self.ensure_one()
+        oauth = self._get_oauth()
+        state = secrets.token_urlsafe(32)
+        url, state, code_verifier = oauth.authorization_url(state=state)
+        self.sudo().write(
+            {
+                "oauth_state": state,
+                "oauth_code_verifier": code_verifier,
+                "oauth_state_expires_at": fields.Datetime.now() + timedelta(minutes=15),
+            }
+        )
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def _complete_authorization(self, code):
+        """Exchange the code from the OAuth callback and finish the connection."""
+        self.ensure_one()
+        backend = self.sudo()
+        with self._lightspeed_errors():
+            token = backend._get_oauth().exchange_code(
+                code, code_verifier=backend.oauth_code_verifier or None
+            )
+        backend.write(
+            {"oauth_state": False, "oauth_code_verifier": False, "oauth_state_expires_at": False}
+        )
+        self._save_token(token)
+        self._on_connected(token, token_in_hand=token)
+
+    def _on_connected(self, token, token_in_hand=None):
+        """Discover the account, mark the backend connected and read its metadata."""
+        self.ensure_one()
+        account_id = token.account_id
+        client = None
+        if not account_id:
+            client = LightspeedClient(
+                self.api_url, "0", token_in_hand, oauth=self._get_oauth(),
+                refresher=self._refresh_access_token,
+            )
+            with self._lightspeed_errors():
+                account_id = client.get_account().account_id
+        if self.account_id and self.account_id != str(account_id):
+            raise UserError(
+                _(
+                    "This backend imports Lightspeed account %(old)s, but the connection was "
+                    "approved for account %(new)s. Create a new backend for another account.",
+                    old=self.account_id,
+                    new=account_id,
+                )
+            )
+        self.write(
+            {
+                "account_id": str(account_id),
+                "state": "connected",
+                "authorized_user_id": self.env.user.id,
+                "authorized_at": fields.Datetime.now(),
+                "lightspeed_user_id": token.user_id or False,
+                "last_error": False,
+            }
+        )
+        self.activity_ids.filtered(
+            lambda a: a.summary == _("Re-authorise the Lightspeed connection")
+        ).action_feedback(feedback=_("Connection re-authorised."))
+        self.message_post(body=_("Connected to Lightspeed account %(acc)s.", acc=account_id))
+        self._sync_metadata(self._get_client(token=token_in_hand))
+
+    def action_test_connection(self):
+        self.ensure_one()
+        with self._lightspeed_errors():
+            account = self._get_client().get_account()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": _("Connection works"),
+                "message": _(
+                    "Lightspeed account %(id)s (%(name)s) answered.",
+                    id=account.account_id,
+                    name=account.name or "",
+                ),
+                "sticky": False,
+            },
+        }
+
+    def action_sync_metadata(self):
+        """Read shops, registers, employees, payment types and taxes into the mappings."""
+        for backend in self:
+            backend._check_connected()
+            backend._sync_metadata(backend._get_client())
+        return True
+
+    def action_disable(self):
+        self.write({"state": "disabled"})
+        return True
+
+    def action_enable(self):
+        for backend in self:
+            backend.state = "connected" if backend.has_refresh_token else "draft"
+        return True
+
+    def action_import_sales(self):
+        raise UserError(_("The sales import is not available yet in this version."))
+
+    def action_import_clock_ins(self):
+        raise UserError(_("The clock-in import is not available yet in this version."))
+
+    def _check_connected(self):
+        self.ensure_one()
+        if self.state != "connected":
+            raise UserError(
+                _(
+                    "Backend %(name)s is %(state)s; connect it to Lightspeed first.",
+                    name=self.name,
+                    state=dict(self._fields["state"]._description_selection(self.env))[
+                        self.state
+                    ],
+                )
+            )
+
+    def _open_related(self, model, name):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": [("backend_id", "=", self.id)],
+            "context": {"default_backend_id": self.id},
+        }
+
+    def action_open_shops(self):
+        return self._open_related("lightspeed.shop", _("Shops"))
+
+    def action_open_registers(self):
+        return self._open_related("lightspeed.register", _("Registers"))
+
+    def action_open_employees(self):
+        return self._open_related("lightspeed.employee", _("Employees"))
+
+    def action_open_payment_types(self):
+        return self._open_related("lightspeed.payment.type", _("Payment types"))
+
+    def action_open_taxes(self):
+        return self._open_related("lightspeed.tax", _("Taxes"))
+
+    def action_open_sync_records(self):
+        return self._open_related("lightspeed.sync.record", _("Sync records"))
+
+    # === CRON === #
+
+    @api.model
+    def _cron_keep_tokens_alive(self):
+        """Refresh tokens nobody used for a week: unused refresh tokens die after 30 days."""
+        limit = fields.Datetime.now() - timedelta(days=const.KEEP_ALIVE_DAYS)
+        backends = self.search([("state", "=", "connected")])
+        for backend in backends:
+            token = backend._token_record()
+            if token.refreshed_at and token.refreshed_at > limit:
+                continue
+            try:
+                backend._refresh_access_token(None)
+            except LightspeedError as exc:
+                _logger.warning("Lightspeed[%s]: keep-alive refresh failed: %s", backend.name, exc)

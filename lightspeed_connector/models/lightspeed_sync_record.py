@@ -1,0 +1,106 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+
+class LightspeedSyncRecord(models.Model):
+    """One remote object (a sale, a shift) staged for import, with its outcome.
+
+    The raw payload is kept so a failed record can be retried after fixing a mapping without
+    asking Lightspeed again. ``unique(backend, type, Lightspeed ID)`` makes staging idempotent.
+    """
+
+    _name = "lightspeed.sync.record"
+    _description = "Lightspeed Sync Record"
+    _order = "id desc"
+    _rec_name = "display_label"
+
+    backend_id = fields.Many2one(
+        "lightspeed.backend", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    record_type = fields.Selection(
+        [("sale", "Sale"), ("clock_in", "Clock-in")], required=True, readonly=True
+    )
+    lightspeed_id = fields.Char(string="Lightspeed ID", required=True, readonly=True, index=True)
+    display_label = fields.Char(compute="_compute_display_label")
+    remote_version = fields.Char(
+        readonly=True, help="Lightspeed change stamp of the staged payload."
+    )
+    payload = fields.Json(readonly=True, groups="lightspeed_connector.group_lightspeed_manager")
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("done", "Done"),
+            ("error", "Error"),
+            ("skipped", "Skipped"),
+            ("conflict", "Conflict"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    error_message = fields.Text(readonly=True)
+    attempt_count = fields.Integer(readonly=True)
+    res_model = fields.Char(string="Odoo model", readonly=True)
+    res_id = fields.Many2oneReference(string="Odoo record", model_field="res_model", readonly=True)
+    shop_id = fields.Many2one("lightspeed.shop", readonly=True, index=True)
+    remote_date = fields.Datetime(readonly=True, help="When it happened in Lightspeed (UTC).")
+    synced_at = fields.Datetime(readonly=True)
+    run_id = fields.Many2one("lightspeed.sync.run", string="Last run", readonly=True)
+
+    _sql_constraints = [
+        (
+            "remote_uniq",
+            "unique(backend_id, record_type, lightspeed_id)",
+            "This Lightspeed object is already staged for this backend.",
+        ),
+    ]
+
+    @api.depends("record_type", "lightspeed_id")
+    def _compute_display_label(self):
+        labels = dict(self._fields["record_type"]._description_selection(self.env))
+        for rec in self:
+            rec.display_label = f"{labels.get(rec.record_type, '')} {rec.lightspeed_id or ''}"
+
+    def _processor(self):
+        """The importer service of a record type (defined by the import features)."""
+        self.ensure_one()
+        service = self.env.get(f"lightspeed.{self.record_type}.importer")
+        if service is None:
+            raise UserError(
+                _("Importing %(type)s records is not available yet.", type=self.record_type)
+            )
+        return service
+
+    def action_retry(self):
+        """Process the records again from their stored payload."""
+        for rec in self.filtered(lambda r: r.state in ("error", "pending", "skipped")):
+            rec._processor()._process_records(rec)
+        return True
+
+    def action_open_record(self):
+        self.ensure_one()
+        if not self.res_model or not self.res_id:
+            raise UserError(_("This record did not produce an Odoo document."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    def _mark_error(self, message):
+        self.write(
+            {
+                "state": "error",
+                "error_message": message,
+                "attempt_count": self.attempt_count + 1,
+                "synced_at": fields.Datetime.now(),
+            }
+        )

@@ -1,0 +1,80 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import _, api, fields, models
+from odoo.tools import float_compare
+
+
+class LightspeedTax(models.Model):
+    """One rate of a Lightspeed tax category (tax1 / tax2), mapped to an Odoo sales tax."""
+
+    _name = "lightspeed.tax"
+    _inherit = "lightspeed.mapping.mixin"
+    _description = "Lightspeed Tax Rate"
+
+    tax_category_lightspeed_id = fields.Char(string="Tax category ID", readonly=True)
+    slot = fields.Selection([("tax1", "Tax 1"), ("tax2", "Tax 2")], readonly=True)
+    rate = fields.Float(string="Rate (%)", digits=(16, 4), readonly=True)
+    price_include = fields.Boolean(string="Included in price", readonly=True)
+    tax_id = fields.Many2one(
+        "account.tax",
+        string="Odoo tax",
+        check_company=True,
+        domain="[('type_tax_use', '=', 'sale'), ('amount_type', '=', 'percent')]",
+    )
+
+    def _auto_match(self):
+        """Find (or create, when the backend allows it) a sales tax of the same rate and kind."""
+        Tax = self.env["account.tax"]
+        for rec in self.filtered(lambda r: not r.tax_id):
+            candidates = Tax.search(
+                [
+                    ("type_tax_use", "=", "sale"),
+                    ("amount_type", "=", "percent"),
+                    ("company_id", "=", rec.company_id.id),
+                    ("price_include", "=", rec.price_include),
+                ]
+            ).filtered(lambda t, r=rec: float_compare(t.amount, r.rate, precision_digits=4) == 0)
+            if candidates:
+                rec.tax_id = candidates[0]
+            elif rec.backend_id.create_missing_taxes:
+                rec.tax_id = Tax.with_company(rec.company_id).create(rec._prepare_tax_vals())
+
+    def _price_include_override(self):
+        return "tax_included" if self.price_include else "tax_excluded"
+
+    def _prepare_tax_vals(self):
+        self.ensure_one()
+        return {
+            "name": _(
+                "%(name)s %(rate)s%% (Lightspeed)%(incl)s",
+                name=self.name,
+                rate=f"{self.rate:g}",
+                incl=_(" incl.") if self.price_include else "",
+            ),
+            "amount": self.rate,
+            "amount_type": "percent",
+            "type_tax_use": "sale",
+            "price_include_override": self._price_include_override(),
+            "company_id": self.company_id.id,
+        }
+
+    @api.model
+    def _rows_from_tax_category(self, category):
+        """Mapping rows for the non-zero rates of one tax category payload object."""
+        rows = []
+        for slot, name, rate in (
+            ("tax1", category.tax1_name, category.tax1_rate),
+            ("tax2", category.tax2_name, category.tax2_rate),
+        ):
+            if not rate:
+                continue
+            rows.append(
+                {
+                    "lightspeed_id": f"{category.tax_category_id}/{slot}",
+                    "tax_category_lightspeed_id": category.tax_category_id,
+                    "slot": slot,
+                    "name": name or _("Tax %(slot)s", slot=slot[-1]),
+                    "rate": float(rate * 100),
+                    "price_include": bool(category.is_tax_inclusive),
+                }
+            )
+        return rows

@@ -1,0 +1,37 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+from .. import const
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    lightspeed_correction_window_days = fields.Integer(
+        string="Correction window (days)",
+        config_parameter=const.PARAM_CORRECTION_DAYS,
+        default=2,
+    )
+    lightspeed_initial_import_days = fields.Integer(
+        string="First import (days)", config_parameter=const.PARAM_INITIAL_DAYS, default=3
+    )
+    lightspeed_clock_in_window_days = fields.Integer(
+        string="Clock-in window (days)", config_parameter=const.PARAM_CLOCK_IN_DAYS, default=7
+    )
+    lightspeed_max_attempts = fields.Integer(
+        string="Automatic retries", config_parameter=const.PARAM_MAX_ATTEMPTS, default=3
+    )
+    lightspeed_callback_url = fields.Char(
+        string="OAuth redirect URI", compute="_compute_lightspeed_callback_url"
+    )
+    lightspeed_backend_count = fields.Integer(compute="_compute_lightspeed_backend_count")
+
+    def _compute_lightspeed_callback_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for settings in self:
+            settings.lightspeed_callback_url = base_url.rstrip("/") + const.CALLBACK_PATH
+
+    def _compute_lightspeed_backend_count(self):
+        count = self.env["lightspeed.backend"].search_count([])
+        for settings in self:
+            settings.lightspeed_backend_count = count
