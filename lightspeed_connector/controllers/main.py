@@ -27,7 +27,10 @@ class LightspeedOAuthController(http.Controller):
             raise BadRequest(
                 _("This Lightspeed authorisation is unknown or was already used; start again.")
             )
-        if backend.oauth_state_expires_at and backend.oauth_state_expires_at < fields.Datetime.now():
+        if (
+            backend.oauth_state_expires_at
+            and backend.oauth_state_expires_at < fields.Datetime.now()
+        ):
             backend.write({"oauth_state": False, "oauth_code_verifier": False})
             return self._back_to_backend(backend, _("The authorisation request expired."))
         if error or not code:

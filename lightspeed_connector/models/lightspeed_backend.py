@@ -4,6 +4,8 @@ import secrets
 from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -199,9 +201,7 @@ class LightspeedBackend(models.Model):
             if token:
                 token.write(vals)
             else:
-                self.env["lightspeed.oauth.token"].sudo().create(
-                    dict(vals, backend_id=backend.id)
-                )
+                self.env["lightspeed.oauth.token"].sudo().create(dict(vals, backend_id=backend.id))
 
     def _inverse_refresh_token(self):
         """A pasted refresh token is only kept after Lightspeed accepted it."""
@@ -316,6 +316,17 @@ class LightspeedBackend(models.Model):
         import that asked for it.
         """
         self.ensure_one()
+        for attempt in range(3):
+            try:
+                return self._refresh_access_token_once(stale_token)
+            except psycopg2.errors.SerializationFailure:
+                # Odoo runs REPEATABLE READ: the row was rotated by another worker after our
+                # snapshot. A new transaction sees the new token and returns it.
+                if attempt == 2:
+                    raise
+        return None  # unreachable, keeps linters happy
+
+    def _refresh_access_token_once(self, stale_token):
         backend_id = self.id
         with self._token_cursor() as cr:
             cr.execute("SET LOCAL lock_timeout = '30s'")
@@ -336,7 +347,8 @@ class LightspeedBackend(models.Model):
                 token = backend._get_oauth().refresh(row[2])
             except ReauthorizationRequired as exc:
                 backend._mark_reauth_needed(str(exc))
-                cr.commit()  # keep the state change although the caller fails and rolls back
+                # keep the state change although the caller fails and rolls back
+                cr.commit()  # pylint: disable=invalid-commit
                 raise
             env["lightspeed.oauth.token"].browse(row[0]).write(
                 {
@@ -366,8 +378,12 @@ class LightspeedBackend(models.Model):
         self.message_post(body=note, subject=summary)
         user = self.authorized_user_id or self.env.ref("base.user_admin", raise_if_not_found=False)
         activity_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
-        if user and activity_type and not self.activity_ids.filtered(
-            lambda a: a.activity_type_id == activity_type and a.summary == summary
+        if (
+            user
+            and activity_type
+            and not self.activity_ids.filtered(
+                lambda a: a.activity_type_id == activity_type and a.summary == summary
+            )
         ):
             self.activity_schedule(
                 activity_type_id=activity_type.id, summary=summary, note=note, user_id=user.id
@@ -442,7 +458,10 @@ class LightspeedBackend(models.Model):
         client = None
         if not account_id:
             client = LightspeedClient(
-                self.api_url, "0", token_in_hand, oauth=self._get_oauth(),
+                self.api_url,
+                "0",
+                token_in_hand,
+                oauth=self._get_oauth(),
                 refresher=self._refresh_access_token,
             )
             with self._lightspeed_errors():
@@ -520,9 +539,7 @@ class LightspeedBackend(models.Model):
                 _(
                     "Backend %(name)s is %(state)s; connect it to Lightspeed first.",
                     name=self.name,
-                    state=dict(self._fields["state"]._description_selection(self.env))[
-                        self.state
-                    ],
+                    state=dict(self._fields["state"]._description_selection(self.env))[self.state],
                 )
             )
 

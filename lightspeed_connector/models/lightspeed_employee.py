@@ -47,16 +47,12 @@ class LightspeedEmployee(models.Model):
     def _auto_match(self):
         """Match unmapped rows by work email, then exact name; create them if allowed."""
         Employee = self.env["hr.employee"].with_context(active_test=False)
-        taken = set(
-            self.search([("backend_id", "in", self.backend_id.ids)]).employee_id.ids
-        )
+        taken = set(self.search([("backend_id", "in", self.backend_id.ids)]).employee_id.ids)
         for rec in self.filtered(lambda r: not r.employee_id and not r.ignored):
             company_domain = [("company_id", "in", (rec.company_id.id, False))]
             candidates = Employee.browse()
             if rec.email:
-                candidates = Employee.search(
-                    [("work_email", "=ilike", rec.email), *company_domain]
-                )
+                candidates = Employee.search([("work_email", "=ilike", rec.email), *company_domain])
             if not candidates:
                 candidates = Employee.search([("name", "=", rec.name), *company_domain])
             candidates = candidates.filtered(lambda e, taken=taken: e.id not in taken)

@@ -45,9 +45,9 @@ class LightspeedPaymentType(models.Model):
         """Every shop config of the backend accepts every mapped method."""
         for rec in self.filtered("payment_method_id"):
             configs = rec.backend_id.shop_ids.pos_config_id
-            configs.filtered(lambda c, m=rec.payment_method_id: m not in c.payment_method_ids).write(
-                {"payment_method_ids": [Command.link(rec.payment_method_id.id)]}
-            )
+            configs.filtered(
+                lambda c, m=rec.payment_method_id: m not in c.payment_method_ids
+            ).write({"payment_method_ids": [Command.link(rec.payment_method_id.id)]})
 
     def _resolve_payment_method(self, shop):
         self.ensure_one()

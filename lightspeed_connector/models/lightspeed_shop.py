@@ -44,9 +44,7 @@ class LightspeedShop(models.Model):
         help="Sales and hours of this shop count for this department. Several shops may feed "
         "one department.",
     )
-    import_enabled = fields.Boolean(
-        default=False, help="Import sales and clock-ins of this shop."
-    )
+    import_enabled = fields.Boolean(default=False, help="Import sales and clock-ins of this shop.")
     register_ids = fields.One2many("lightspeed.register", "shop_id")
 
     _sql_constraints = [
@@ -69,7 +67,11 @@ class LightspeedShop(models.Model):
                 ZoneInfo(shop.timezone)
             except (ZoneInfoNotFoundError, ValueError) as exc:
                 raise ValidationError(
-                    _("Unknown time zone %(tz)s on shop %(shop)s.", tz=shop.timezone, shop=shop.name)
+                    _(
+                        "Unknown time zone %(tz)s on shop %(shop)s.",
+                        tz=shop.timezone,
+                        shop=shop.name,
+                    )
                 ) from exc
 
     @api.constrains("import_enabled", "warehouse_id", "pos_config_id")
@@ -105,7 +107,10 @@ class LightspeedShop(models.Model):
         missing = self.filtered(lambda s: not s.warehouse_id)
         if missing:
             raise UserError(
-                _("Choose a warehouse for %(shops)s first.", shops=", ".join(missing.mapped("name")))
+                _(
+                    "Choose a warehouse for %(shops)s first.",
+                    shops=", ".join(missing.mapped("name")),
+                )
             )
         self._ensure_pos_config()
         return True
@@ -148,9 +153,7 @@ class LightspeedShop(models.Model):
                         "module_pos_hr": True,
                     }
                 )
-            super(LightspeedShop, shop).write(
-                {"pos_config_id": config.id, "cash_payment_method_id": cash_method.id}
-            )
+            shop.write({"pos_config_id": config.id, "cash_payment_method_id": cash_method.id})
 
     def _create_cash_payment_method(self):
         self.ensure_one()

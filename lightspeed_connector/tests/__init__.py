@@ -1,0 +1,3 @@
+from . import test_foundation
+from . import test_backend
+from . import test_token_concurrency

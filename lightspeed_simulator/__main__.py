@@ -1,0 +1,149 @@
+"""``python -m lightspeed_simulator`` entry point (see ``--help`` and README.md)."""
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+
+from .data import World
+from .server import Simulator, make_server
+
+CHAOS_FLAGS = (
+    "update_time_spelling",
+    "sci",
+    "unknown_keys",
+    "sales_accounts",
+    "local_offsets",
+    "null_dates",
+)
+
+
+def parse_now(text):
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="python -m lightspeed_simulator",
+        description="Fake Lightspeed Retail R-Series server (API V3 + OAuth) for tests. "
+        "Prints 'LIGHTSPEED_SIMULATOR_READY http://127.0.0.1:<port>' once listening.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    p.add_argument(
+        "--port", type=int, default=8011, help="TCP port; 0 picks a free one (default 8011)"
+    )
+    p.add_argument("--sales", type=int, default=500, help="number of generated sales (default 500)")
+    p.add_argument(
+        "--seed", type=int, default=42, help="random seed; same seed = same data (default 42)"
+    )
+    p.add_argument(
+        "--days", type=int, default=21, help="days of history ending at --now (default 21)"
+    )
+    p.add_argument(
+        "--now",
+        type=parse_now,
+        default=None,
+        help="ISO datetime the data ends at (default: current UTC time truncated to the hour)",
+    )
+    p.add_argument(
+        "--dst-shop-tz",
+        default=None,
+        help="IANA time zone of shop 1 (default America/New_York; e.g. Europe/Amsterdam). Put a "
+        "DST change inside the range with --now/--days to get a DST day.",
+    )
+    p.add_argument("--account-id", default="12345", help="account ID (default 12345)")
+    p.add_argument("--client-id", default="sim-client", help="OAuth client_id (default sim-client)")
+    p.add_argument(
+        "--client-secret", default="sim-secret", help="OAuth client_secret (default sim-secret)"
+    )
+    p.add_argument(
+        "--redirect-uri",
+        default="https://localhost/lightspeed/callback",
+        help="registered redirect URI the authorize endpoint redirects to",
+    )
+    p.add_argument(
+        "--token-lifetime",
+        type=int,
+        default=3600,
+        help="access token expires_in seconds (default 3600)",
+    )
+    p.add_argument(
+        "--strict-rotation",
+        action="store_true",
+        help="revoke the old refresh token immediately on refresh (2024 behaviour); default "
+        "revokes it when the new access token is first used (2026 behaviour)",
+    )
+    p.add_argument(
+        "--require-pkce", action="store_true", help="reject authorize without code_challenge"
+    )
+    p.add_argument(
+        "--registers",
+        type=int,
+        default=1,
+        help="register limit R: bucket 90+10(R-1), drip 1+0.5(R-1)",
+    )
+    p.add_argument("--bucket-size", type=float, default=None, help="override the leaky bucket size")
+    p.add_argument("--drip-rate", type=float, default=None, help="override the drip rate (drips/s)")
+    p.add_argument(
+        "--burst-limit", type=int, default=20, help="requests per wall-clock second (default 20)"
+    )
+    p.add_argument("--legacy-costs", action="store_true", help="pre-2026 pricing: GET=1, write=10")
+    p.add_argument(
+        "--chaos",
+        action="append",
+        default=[],
+        metavar="FLAG",
+        help=f"payload chaos, repeatable: {', '.join(CHAOS_FLAGS)} or all",
+    )
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    chaos = set()
+    for flag in args.chaos:
+        for item in flag.split(","):
+            item = item.strip().replace("-", "_")
+            if item == "all":
+                chaos.update(CHAOS_FLAGS)
+            elif item in CHAOS_FLAGS:
+                chaos.add(item)
+            elif item:
+                raise SystemExit(f"unknown chaos flag {item!r}")
+    started = time.perf_counter()
+    world = World(
+        sales=args.sales,
+        seed=args.seed,
+        days=args.days,
+        now=args.now,
+        dst_shop_tz=args.dst_shop_tz,
+        account_id=args.account_id,
+        chaos=chaos,
+    )
+    sim = Simulator(world, args)
+    server = make_server(sim, args.host, args.port)
+    port = server.server_address[1]
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sys.stdout.write(f"LIGHTSPEED_SIMULATOR_READY http://{args.host}:{port}\n")
+    sys.stdout.flush()
+    sys.stderr.write(
+        f"lightspeed_simulator: {args.sales} sales ready in {time.perf_counter() - started:.2f}s\n"
+    )
+    sys.stderr.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

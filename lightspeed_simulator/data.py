@@ -1,0 +1,1048 @@
+"""Deterministic (seeded) R-Series data for the simulator.
+
+Static entities (shops, registers, employees, items, ...) are small and built eagerly. Sales are
+described by compact per-sale header arrays built at start-up (one sequential RNG pass, ~1 µs
+per sale) and their lines / payments are generated lazily from a per-sale RNG, so 100k sales
+start in about a second and any page costs only the sales it shows. Mutated or added sales are
+stored fully in ``SalesStore.overrides``.
+
+All canonical values are strings, exactly as Lightspeed renders them.
+"""
+
+import random
+import time
+from bisect import insort
+from collections import OrderedDict
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+CENT = Decimal("0.01")
+SEVEN = Decimal("0.0000001")
+ZERO = Decimal("0")
+
+NORMAL, REFUND, EXCHANGE, OPEN, ABANDONED, VOIDED, MODIFIED = range(7)
+KIND_NAMES = ["normal", "refund", "exchange", "open", "archived", "voided", "modified"]
+
+
+def fmt(value):
+    """Decimal → Lightspeed string: ``"5"``, ``"49.98"``, ``"5.8474"`` (no exponent)."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    text = format(value.normalize(), "f")
+    return text
+
+
+def round2(value):
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ts(epoch):
+    """Epoch seconds → ``YYYY-MM-DDTHH:MM:SS+00:00``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(int(epoch)))
+
+
+def parse_ts(text):
+    """ISO datetime with offset (``Z``, ``-0500``, ``-05:00``) → epoch float."""
+    text = text.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    if len(text) > 19 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.timestamp()
+
+
+def b(value):
+    return "true" if value else "false"
+
+
+SHOP_SPECS = [
+    # shop_id, name, tz, tax category, registers
+    ("1", "Hudson Street Cycles", "America/New_York", "1", ("1", "2")),
+    ("2", "Amsterdam Centrum", "Europe/Amsterdam", "2", ("3", "4")),
+    ("3", "Gastown Vancouver", "America/Vancouver", "3", ("5",)),
+]
+TAX_CATEGORIES = [
+    # id, inclusive, tax1 name, rate1, tax2 name, rate2, labour override (rate1, rate2)
+    ("1", False, "NY Sales Tax", "0.08875", "", "0", ("0", "0")),
+    ("2", True, "BTW", "0.21", "", "0", ("0.09", "0")),
+    ("3", False, "GST", "0.05", "PST", "0.07", ("0.05", "0")),
+]
+EMPLOYEES = [
+    # id, first, last, shop (limitToShopID), archived
+    ("1", "Alex", "Owner", "0", False),
+    ("2", "Priya", "Nair", "1", False),
+    ("3", "Jan", "de Vries", "2", False),
+    ("4", "Sophie", "Bakker", "2", False),
+    ("5", "Liam", "Chen", "3", False),
+    ("6", "Maya", "Singh", "3", False),
+    ("7", "Tom", "Reed", "1", False),
+    ("8", "Old", "Timer", "1", True),
+]
+PAYMENT_TYPES = [
+    # id, name, type, archived, internalReserved, requireCustomer
+    ("1", "Cash", "cash", False, True, False),
+    ("2", "Check", "user defined", False, False, False),
+    ("3", "Credit Account", "credit account", False, True, True),
+    ("4", "Gift Card", "gift card", False, True, False),
+    ("5", "Visa", "credit card", False, False, False),
+    ("6", "Mastercard", "credit card", False, False, False),
+    ("7", "Debit", "user defined", False, False, False),
+    ("8", "Amex", "credit card", True, False, False),
+]
+CATEGORIES = [
+    ("1", "Bikes", "Bikes", "0"),
+    ("2", "Apparel", "Apparel", "0"),
+    ("3", "Gloves", "Apparel/Gloves", "2"),
+    ("4", "Parts", "Parts", "0"),
+    ("5", "Services", "Services", "0"),
+]
+ITEM_WORDS = [
+    ("Trail gloves", "3"),
+    ("Road helmet", "2"),
+    ("Chain lube", "4"),
+    ("Inner tube 700c", "4"),
+    ("Brake pads", "4"),
+    ("Jersey", "2"),
+    ("Bottle cage", "4"),
+    ("Saddle", "4"),
+    ("Commuter bike", "1"),
+    ("Kids bike", "1"),
+]
+FIRST_NAMES = ["Sam", "Ava", "Noah", "Emma", "Lucas", "Mia", "Finn", "Zoe", "Omar", "Lena"]
+LAST_NAMES = ["Okafor", "Jansen", "Garcia", "Smith", "Kowalski", "Tanaka", "Dubois", "Brown"]
+ITEM_COUNT = 60
+GIFT_CARD_ITEM = "60"
+ARCHIVED_ITEMS = {"55", "56", "57", "58", "59"}
+LABOUR_ITEMS = {"50", "51", "52", "53", "54"}
+CUSTOMER_COUNT = 40
+
+
+class World:
+    """All entities of one simulated account."""
+
+    def __init__(
+        self,
+        sales=500,
+        seed=42,
+        days=21,
+        now=None,
+        dst_shop_tz=None,
+        account_id="12345",
+        chaos=(),
+    ):
+        self.seed = seed
+        self.days = max(int(days), 2)
+        if now is None:
+            now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        elif now.tzinfo is None:
+            now = now.replace(tzinfo=timezone.utc)
+        self.now = now
+        self.now_ts = now.timestamp()
+        self.start_ts = self.now_ts - self.days * 86400
+        self.account_id = str(account_id)
+        self.chaos = set(chaos)
+        self.authorizing_employee_id = "1"
+        self.system_user_id = "170236"
+        self.last_stamp = self.now_ts
+        specs = list(SHOP_SPECS)
+        if dst_shop_tz:
+            specs[0] = (*specs[0][:2], dst_shop_tz, *specs[0][3:])
+        self.shop_specs = specs
+        self.zones = {s[0]: ZoneInfo(s[2]) for s in specs}
+        self._build_static()
+        self.hours = self._build_hours()
+        self.sales = SalesStore(self, int(sales))
+        self.sale_voids = []
+        for sale_id in self.sales.ids_of_kind(VOIDED):
+            self._append_void(sale_id, "Rang up the wrong items", self.sales.update[sale_id])
+
+    # -- helpers -------------------------------------------------------------------------
+    def stamp(self):
+        """A modification stamp later than every stamp handed out so far."""
+        value = max(time.time(), self.last_stamp + 1)
+        self.last_stamp = value
+        return float(int(value))
+
+    def local_epoch(self, shop_id, day, seconds):
+        """Epoch of ``day`` (a date) at ``seconds`` after local midnight in the shop zone."""
+        local = datetime.combine(day, dtime(0), tzinfo=self.zones[shop_id]) + timedelta(
+            seconds=seconds
+        )
+        return local.astimezone(timezone.utc).timestamp()
+
+    def local_date(self, shop_id, epoch):
+        return datetime.fromtimestamp(epoch, self.zones[shop_id]).date()
+
+    # -- static entities -----------------------------------------------------------------
+    def _build_static(self):
+        rng = random.Random(f"{self.seed}:static")
+        base = ts(self.start_ts - 86400 * 200)
+        self.shops = []
+        self.registers = []
+        for shop_id, name, tz, taxcat, registers in self.shop_specs:
+            self.shops.append(
+                {
+                    "shopID": shop_id,
+                    "name": name,
+                    "serviceRate": "0",
+                    "timeZone": tz,
+                    "taxLabor": "false",
+                    "labelTitle": "Shop Name",
+                    "labelMsrp": "false",
+                    "archived": "false",
+                    "timeStamp": base,
+                    "companyRegistrationNumber": "",
+                    "vatNumber": "NL001234567B01" if shop_id == "2" else "",
+                    "zebraBrowserPrint": "false",
+                    "contactID": str(100 + int(shop_id)),
+                    "taxCategoryID": taxcat,
+                    "receiptSetupID": shop_id,
+                    "ccGatewayID": "0",
+                    "gatewayConfigID": "",
+                    "priceLevelID": "1",
+                }
+            )
+            for register_id in registers:
+                self.registers.append(
+                    {
+                        "registerID": register_id,
+                        "name": f"Till {register_id}",
+                        "open": "true",
+                        "openTime": ts(self.now_ts - 3600 * 3),
+                        "archived": "false",
+                        "tipEnabled": "false",
+                        "openEmployeeID": "1",
+                        "shopID": shop_id,
+                        "ccTerminalID": "",
+                    }
+                )
+        self.registers.append(
+            {
+                "registerID": "6",
+                "name": "Old Till",
+                "open": "false",
+                "archived": "true",
+                "tipEnabled": "false",
+                "openEmployeeID": "0",
+                "shopID": "3",
+                "ccTerminalID": "",
+            }
+        )
+        self.employees = []
+        for emp_id, first, last, shop, archived in EMPLOYEES:
+            self.employees.append(
+                {
+                    "employeeID": emp_id,
+                    "firstName": first,
+                    "lastName": last,
+                    "lockOut": "false",
+                    "archived": b(archived),
+                    "timeStamp": base,
+                    "contactID": str(200 + int(emp_id)),
+                    "clockInEmployeeHoursID": "0",
+                    "employeeRoleID": "1" if emp_id == "1" else "2",
+                    "limitToShopID": shop,
+                    "lastShopID": shop if shop != "0" else "1",
+                    "lastSaleID": "0",
+                    "lastRegisterID": "0",
+                    "_email": f"{first.lower()}@example.com",
+                }
+            )
+        self.payment_types = [
+            {
+                "paymentTypeID": pid,
+                "name": name,
+                "requireCustomer": b(req),
+                "archived": b(archived),
+                "internalReserved": b(reserved),
+                "type": ptype,
+                "refundAsPaymentTypeID": "0",
+            }
+            for pid, name, ptype, archived, reserved, req in PAYMENT_TYPES
+        ]
+        self.tax_classes = [
+            {"taxClassID": "1", "name": "Item", "timeStamp": base},
+            {"taxClassID": "2", "name": "Labor", "timeStamp": base},
+        ]
+        self.tax_categories = []
+        for tid, inclusive, n1, r1, n2, r2, labour in TAX_CATEGORIES:
+            self.tax_categories.append(
+                {
+                    "taxCategoryID": tid,
+                    "isTaxInclusive": b(inclusive),
+                    "tax1Name": n1,
+                    "tax2Name": n2,
+                    "tax1Rate": r1,
+                    "tax2Rate": r2,
+                    "timeStamp": base,
+                    "_classes": [
+                        {
+                            "taxCategoryClassID": tid,
+                            "taxCategoryID": tid,
+                            "taxClassID": "2",
+                            "tax1Rate": labour[0],
+                            "tax2Rate": labour[1],
+                            "timeStamp": base,
+                        }
+                    ],
+                }
+            )
+        self.tax_by_id = {t["taxCategoryID"]: t for t in self.tax_categories}
+        self.categories = [
+            {
+                "categoryID": cid,
+                "name": name,
+                "nodeDepth": str(path.count("/")),
+                "fullPathName": path,
+                "leftNode": str(2 * int(cid)),
+                "rightNode": str(2 * int(cid) + 1),
+                "parentID": parent,
+                "createTime": base,
+                "timeStamp": base,
+            }
+            for cid, name, path, parent in CATEGORIES
+        ]
+        self.items = []
+        for n in range(1, ITEM_COUNT + 1):
+            item_id = str(n)
+            word, category = ITEM_WORDS[n % len(ITEM_WORDS)]
+            price = Decimal(rng.randint(300, 15000)) / 100
+            item_type = "default"
+            tax_class = "1"
+            if item_id in LABOUR_ITEMS:
+                word, category, tax_class, item_type = "Tune-up", "5", "2", "non_inventory"
+            if item_id == GIFT_CARD_ITEM:
+                word, category, item_type, price = "Gift Card", "0", "non_inventory", Decimal(25)
+            self.items.append(
+                {
+                    "itemID": item_id,
+                    "systemSku": f"21{n:010d}",
+                    "defaultCost": fmt(round2(price * Decimal("0.45"))),
+                    "avgCost": fmt(round2(price * Decimal("0.45"))),
+                    "discountable": b(item_id != GIFT_CARD_ITEM),
+                    "tax": b(item_id != GIFT_CARD_ITEM),
+                    "archived": b(item_id in ARCHIVED_ITEMS),
+                    "itemType": item_type,
+                    "serialized": "false",
+                    "description": f"{word} #{n}",
+                    "modelYear": "0",
+                    "upc": f"0{n:011d}" if n % 2 == 0 else "",
+                    "ean": f"871{n:010d}" if n % 3 == 0 else "",
+                    "customSku": f"SKU-{n:04d}",
+                    "manufacturerSku": "",
+                    "createTime": base,
+                    "timeStamp": base,
+                    "publishToEcom": "false",
+                    "categoryID": category,
+                    "taxClassID": tax_class,
+                    "departmentID": "0",
+                    "itemMatrixID": "0",
+                    "manufacturerID": "0",
+                    "seasonID": "0",
+                    "defaultVendorID": "0",
+                    "_price": price,
+                }
+            )
+        self.item_by_id = {i["itemID"]: i for i in self.items}
+        self.active_items = [
+            i["itemID"]
+            for i in self.items
+            if i["archived"] == "false" and i["itemID"] != GIFT_CARD_ITEM
+        ]
+        self.customers = []
+        for n in range(1, CUSTOMER_COUNT + 1):
+            first = FIRST_NAMES[n % len(FIRST_NAMES)]
+            last = LAST_NAMES[(n * 3) % len(LAST_NAMES)]
+            self.customers.append(
+                {
+                    "customerID": str(n),
+                    "firstName": first,
+                    "lastName": last,
+                    "title": "",
+                    "company": "Acme BV" if n % 9 == 0 else "",
+                    "companyRegistrationNumber": "",
+                    "vatNumber": "",
+                    "archived": b(n == CUSTOMER_COUNT),
+                    "createTime": base,
+                    "timeStamp": base,
+                    "creditAccountID": "0",
+                    "customerTypeID": "1",
+                    "discountID": "0",
+                    "taxCategoryID": "0",
+                    "contactID": str(300 + n),
+                    "_email": f"{first.lower()}.{last.lower()}{n}@example.com",
+                    "_phones": [] if n % 4 == 0 else [f"416-555-{n:04d}"],
+                }
+            )
+
+    def employee(self, employee_id):
+        for emp in self.employees:
+            if emp["employeeID"] == str(employee_id):
+                return emp
+        return None
+
+    # -- employee hours ------------------------------------------------------------------
+    def _build_hours(self):
+        rng = random.Random(f"{self.seed}:hours")
+        rows = []
+        start_day = datetime.fromtimestamp(self.start_ts, timezone.utc).date()
+        for emp_id, _first, _last, shop, archived in EMPLOYEES:
+            if emp_id == "1":
+                continue
+            for offset in range(self.days + 1):
+                day = start_day + timedelta(days=offset)
+                if archived and offset > self.days // 3:
+                    break
+                if rng.random() < 0.3 and emp_id != "2":
+                    continue
+                begin = 8 * 3600 + rng.randint(0, 5400)
+                length = rng.randint(4 * 3600, 9 * 3600)
+                check_in = int(self.local_epoch(shop, day, begin))
+                check_out = check_in + length
+                if check_in < self.start_ts or check_in >= self.now_ts - 60:
+                    continue
+                row = {"employeeID": emp_id, "shopID": shop, "_in": check_in, "_out": check_out}
+                if check_out >= self.now_ts:
+                    row["_out"] = None
+                rows.append(row)
+        emp2_open = any(r["employeeID"] == "2" and r["_out"] is None for r in rows)
+        if not emp2_open:
+            rows = [
+                r
+                for r in rows
+                if not (r["employeeID"] == "2" and r["_in"] > self.now_ts - 86400 / 2)
+            ]
+            rows.append(
+                {"employeeID": "2", "shopID": "1", "_in": int(self.now_ts - 7200), "_out": None}
+            )
+        rows.sort(key=lambda r: (r["_in"], r["employeeID"]))
+        hours = {}
+        for n, row in enumerate(rows, start=1):
+            row["employeeHoursID"] = str(n)
+            hours[str(n)] = row
+        self._refresh_clock_ins(hours)
+        return hours
+
+    def _refresh_clock_ins(self, hours=None):
+        hours = self.hours if hours is None else hours
+        open_by_emp = {}
+        for row in hours.values():
+            if row["_out"] is None:
+                open_by_emp[row["employeeID"]] = row["employeeHoursID"]
+        for emp in self.employees:
+            emp["clockInEmployeeHoursID"] = open_by_emp.get(emp["employeeID"], "0")
+
+    def hours_record(self, row):
+        rec = {
+            "employeeHoursID": row["employeeHoursID"],
+            "checkIn": ts(row["_in"]),
+            "employeeID": row["employeeID"],
+            "shopID": row["shopID"],
+        }
+        if row["_out"] is not None:
+            rec["checkOut"] = ts(row["_out"])
+        elif "null_dates" in self.chaos:
+            rec["checkOut"] = None
+        return rec
+
+    def add_shift(self, employee_id, shop_id, check_in, check_out=None):
+        new_id = str(max((int(k) for k in self.hours), default=0) + 1)
+        self.hours[new_id] = {
+            "employeeHoursID": new_id,
+            "employeeID": str(employee_id),
+            "shopID": str(shop_id),
+            "_in": int(check_in),
+            "_out": None if check_out is None else int(check_out),
+        }
+        self._refresh_clock_ins()
+        return new_id
+
+    # -- sale voids ----------------------------------------------------------------------
+    def _append_void(self, sale_id, reason, when):
+        header = self.sales.header(sale_id)
+        self.sale_voids.append(
+            {
+                "saleVoidID": str(len(self.sale_voids) + 1),
+                "createTime": ts(when),
+                "reason": reason,
+                "saleID": str(sale_id),
+                "employeeID": header["employeeID"],
+                "shopID": header["shopID"],
+            }
+        )
+
+
+_KIND_THRESHOLDS = (
+    (0.06, REFUND),
+    (0.08, EXCHANGE),
+    (0.11, OPEN),
+    (0.13, ABANDONED),
+    (0.16, VOIDED),
+    (0.20, MODIFIED),
+)
+
+
+def _pick_kind(r):
+    for threshold, kind in _KIND_THRESHOLDS:
+        if r < threshold:
+            return kind
+    return NORMAL
+
+
+def compute_line(qty, price, pct, amount, trans_pct, rate1, rate2, inclusive, taxable):
+    """Line arithmetic of spec 6.5: discounts rounded to cents, taxes unrounded."""
+    subtotal = qty * price
+    if pct:
+        line_disc = round2(subtotal * pct)
+    elif amount:
+        line_disc = round2(amount) * (1 if qty > 0 else -1)
+    else:
+        line_disc = ZERO
+    trans = round2((subtotal - line_disc) * trans_pct) if trans_pct else ZERO
+    base = subtotal - line_disc - trans
+    if not taxable:
+        tax1 = tax2 = ZERO
+        total = base
+    elif inclusive:
+        rate = rate1 + rate2
+        tax_all = (base - base / (1 + rate)).quantize(SEVEN, rounding=ROUND_HALF_UP)
+        tax1 = (tax_all * rate1 / rate).quantize(SEVEN, rounding=ROUND_HALF_UP) if rate else ZERO
+        tax2 = tax_all - tax1
+        total = base
+    else:
+        tax1 = base * rate1
+        tax2 = base * rate2
+        total = base + tax1 + tax2
+    return {
+        "subtotal": subtotal,
+        "line_disc": line_disc,
+        "trans": trans,
+        "base": base,
+        "tax1": tax1,
+        "tax2": tax2,
+        "total": total,
+    }
+
+
+class SalesStore:
+    """Compact per-sale headers + lazily generated bodies (see module docstring)."""
+
+    HEADER_FIELDS = frozenset(
+        {
+            "saleID",
+            "shopID",
+            "registerID",
+            "employeeID",
+            "customerID",
+            "completed",
+            "voided",
+            "archived",
+            "createTime",
+            "completeTime",
+            "updatetime",
+            "timeStamp",
+            "ticketNumber",
+        }
+    )
+
+    def __init__(self, world, count):
+        self.world = world
+        self.count = 0
+        self.shop, self.register, self.employee, self.customer, self.kind = [], [], [], [], []
+        self.create, self.complete, self.update = [], [], []
+        self.overrides = {}
+        self._cache = OrderedDict()
+        self._orders = {}
+        self._generate(count)
+
+    # -- headers -------------------------------------------------------------------------
+    def _generate(self, count):
+        world = self.world
+        rng = random.Random(f"{world.seed}:sales")
+        span = world.now_ts - world.start_ts
+        shop_regs = {s[0]: s[4] for s in world.shop_specs}
+        shop_emps = {
+            shop: [e[0] for e in EMPLOYEES if e[3] in (shop, "0") and not e[4]]
+            for shop in shop_regs
+        }
+        # index 0 unused so that arrays are addressed by saleID
+        for arr in (self.shop, self.register, self.employee, self.customer, self.kind):
+            arr.append(0)
+        for arr in (self.create, self.complete, self.update):
+            arr.append(0.0)
+        day_cache = {}
+        for i in range(1, count + 1):
+            shop = rng.choice(("1", "1", "2", "2", "3"))
+            register = rng.choice(shop_regs[shop])
+            frac = (i - 0.5) / count
+            employee = rng.choice(shop_emps[shop])
+            if frac < 0.3 and shop == "1" and rng.random() < 0.3:
+                employee = "8"  # archived employee referenced by old sales
+            kind = NORMAL if i <= 3 else _pick_kind(rng.random())
+            target = world.start_ts + frac * span
+            key = (shop, int(target // 3600))
+            day = day_cache.get(key)
+            if day is None:
+                day = day_cache[key] = world.local_date(shop, target)
+            created = world.local_epoch(shop, day, 9 * 3600 + rng.randint(0, 11 * 3600))
+            if created >= world.now_ts - 1800:
+                created -= 86400
+            if created < world.start_ts:
+                created += 86400
+            created = float(int(created))
+            duration = rng.randint(30, 900)
+            complete = created + duration
+            if kind in (OPEN, ABANDONED):
+                update = created + duration
+                complete = 0.0
+            elif kind == MODIFIED or kind == VOIDED:
+                update = min(complete + rng.randint(600, 3 * 86400), world.now_ts - 1)
+                update = max(update, complete + 1)
+            else:
+                update = complete + 1
+            customer = rng.randint(1, CUSTOMER_COUNT) if rng.random() < 0.3 else 0
+            self.shop.append(shop)
+            self.register.append(register)
+            self.employee.append(employee)
+            self.customer.append(customer)
+            self.kind.append(kind)
+            self.create.append(created)
+            self.complete.append(complete)
+            self.update.append(update)
+        self.count = count
+
+    def ids_of_kind(self, kind):
+        return [i for i in range(1, self.count + 1) if self.kind[i] == kind]
+
+    def exists(self, sale_id):
+        return 1 <= sale_id <= self.count
+
+    def header(self, i):
+        if i in self.overrides:
+            sale = self.overrides[i]["sale"]
+            return {k: v for k, v in sale.items() if k in self.HEADER_FIELDS}
+        kind = self.kind[i]
+        rec = {
+            "saleID": str(i),
+            "ticketNumber": f"22{i:010d}",
+            "shopID": self.shop[i],
+            "registerID": self.register[i],
+            "employeeID": self.employee[i],
+            "customerID": str(self.customer[i]),
+            "completed": b(kind not in (OPEN, ABANDONED)),
+            "voided": b(kind == VOIDED),
+            "archived": b(kind == ABANDONED),
+            "createTime": ts(self.create[i]),
+            "updatetime": ts(self.update[i]),
+            "timeStamp": ts(self.update[i]),
+        }
+        if self.complete[i]:
+            rec["completeTime"] = ts(self.complete[i])
+        return rec
+
+    # -- sort orders ---------------------------------------------------------------------
+    def order(self, field):
+        """Sorted ``[(key, saleID)]`` for a time sort field (cached until a mutation)."""
+        cached = self._orders.get(field)
+        if cached is not None:
+            return cached
+        source = {
+            "updatetime": self.update,
+            "timeStamp": self.update,
+            "completeTime": self.complete,
+            "createTime": self.create,
+        }[field]
+        result = sorted((source[i], i) for i in range(1, self.count + 1))
+        self._orders[field] = result
+        return result
+
+    def _touch(self, i, old_update, new_update):
+        for field in ("updatetime", "timeStamp"):
+            order = self._orders.get(field)
+            if order is not None:
+                try:
+                    order.remove((old_update, i))
+                except ValueError:
+                    pass
+                insort(order, (new_update, i))
+        self._orders.pop("completeTime", None)
+        self._orders.pop("createTime", None)
+
+    # -- bodies --------------------------------------------------------------------------
+    def full(self, i):
+        """``{"sale": {...}, "lines": [...], "payments": [...]}`` for sale ``i``."""
+        if i in self.overrides:
+            return self.overrides[i]
+        cached = self._cache.get(i)
+        if cached is not None:
+            self._cache.move_to_end(i)
+            return cached
+        record = self._build(i)
+        self._cache[i] = record
+        if len(self._cache) > 4000:
+            self._cache.popitem(last=False)
+        return record
+
+    def _parent_for(self, i):
+        shop = self.shop[i]
+        for j in range(i - 1, max(0, i - 400), -1):
+            if (
+                self.kind[j] == NORMAL
+                and self.shop[j] == shop
+                and self.complete[j] < self.create[i]
+            ):
+                return j
+        return None
+
+    def _build(self, i):
+        world = self.world
+        rng = random.Random(f"{world.seed}:sale:{i}")
+        kind = self.kind[i]
+        shop = self.shop[i]
+        parent = self._parent_for(i) if kind in (REFUND, EXCHANGE) else None
+        if kind in (REFUND, EXCHANGE) and parent is None:
+            kind = NORMAL
+        specs = []  # (item_id, qty, price, pct, amount, parent_line_id, note)
+        trans_pct = ZERO
+        if parent is not None:
+            parent_lines = [ln for ln in self.full(parent)["lines"] if ln["itemID"] != "0"]
+            parent_lines = parent_lines or self.full(parent)["lines"]
+            chosen = rng.sample(parent_lines, rng.randint(1, min(2, len(parent_lines))))
+            for line in chosen:
+                qty = -rng.randint(1, int(Decimal(line["unitQuantity"])))
+                specs.append(
+                    (
+                        line["itemID"],
+                        qty,
+                        Decimal(line["unitPrice"]),
+                        Decimal(line["discountPercent"]),
+                        ZERO,
+                        line["saleLineID"],
+                        None,
+                    )
+                )
+            if kind == EXCHANGE:
+                specs.append(self._new_line_spec(rng, i))
+        else:
+            n_lines = 1 if rng.random() < 0.25 else rng.randint(2, 5)
+            specs = [self._new_line_spec(rng, i) for _ in range(n_lines)]
+            if rng.random() < 0.08:
+                trans_pct = Decimal(rng.choice(("0.05", "0.1")))
+            if rng.random() < 0.03:
+                specs.append((GIFT_CARD_ITEM, 1, Decimal(25), ZERO, ZERO, "0", None))
+        customer = str(self.customer[i])
+        if parent is not None:
+            customer = str(self.customer[parent])
+        return self.compose(i, kind, shop, specs, trans_pct, customer, rng, parent_sale=parent)
+
+    def _new_line_spec(self, rng, i):
+        world = self.world
+        frac = i / max(self.count, 1)
+        if rng.random() < 0.08:
+            price = Decimal(rng.randint(100, 4000)) / 100
+            return ("0", 1, price, ZERO, ZERO, "0", rng.choice(["Custom repair", "Engraving"]))
+        pool = world.active_items
+        item_id = rng.choice(pool)
+        if frac < 0.3 and rng.random() < 0.05:
+            item_id = rng.choice(sorted(ARCHIVED_ITEMS))
+        qty = rng.choice((1, 1, 1, 2, 3))
+        price = world.item_by_id[item_id]["_price"]
+        pct = amount = ZERO
+        r = rng.random()
+        if r < 0.15:
+            pct = Decimal(rng.choice(("0.1", "0.15", "0.2")))
+        elif r < 0.2:
+            amount = min(Decimal(rng.randint(1, 5)), price)
+        return (item_id, qty, price, pct, amount, "0", None)
+
+    def compose(self, i, kind, shop, specs, trans_pct, customer, rng, parent_sale=None):
+        """Build canonical sale/lines/payments with spec 6.5 arithmetic."""
+        world = self.world
+        taxcat = world.tax_by_id[{s[0]: s[3] for s in world.shop_specs}[shop]]
+        inclusive = taxcat["isTaxInclusive"] == "true"
+        created, complete, update = self.create[i], self.complete[i], self.update[i]
+        employee = self.employee[i]
+        stamp = ts(update)
+        lines = []
+        sums = dict(subtotal=ZERO, disc=ZERO, tax1=ZERO, tax2=ZERO, taxable=ZERO, nontax=ZERO)
+        for k, (item_id, qty, price, pct, amount, parent_line, note) in enumerate(specs):
+            item = world.item_by_id.get(item_id)
+            taxable = item is None or item["tax"] == "true"
+            tax_class = item["taxClassID"] if item else "1"
+            if tax_class == "2":
+                override = taxcat["_classes"][0]
+                rate1, rate2 = Decimal(override["tax1Rate"]), Decimal(override["tax2Rate"])
+            else:
+                rate1, rate2 = Decimal(taxcat["tax1Rate"]), Decimal(taxcat["tax2Rate"])
+            qty = Decimal(qty)
+            calc = compute_line(
+                qty, price, pct, amount, trans_pct, rate1, rate2, inclusive, taxable
+            )
+            line_id = i * 10 + k
+            line = {
+                "saleLineID": str(line_id),
+                "createTime": ts(created + 20 * k),
+                "timeStamp": stamp,
+                "unitQuantity": fmt(qty),
+                "unitPrice": fmt(price),
+                "normalUnitPrice": "0",
+                "discountAmount": fmt(amount),
+                "discountPercent": fmt(pct),
+                "avgCost": item["avgCost"] if item else "0",
+                "fifoCost": item["avgCost"] if item else "0",
+                "tax": b(taxable),
+                "tax1Rate": fmt(rate1 if taxable else ZERO),
+                "tax2Rate": fmt(rate2 if taxable else ZERO),
+                "isLayaway": "false",
+                "isWorkorder": "false",
+                "isSpecialOrder": "false",
+                "displayableSubtotal": fmt(calc["subtotal"] - calc["line_disc"]),
+                "displayableUnitPrice": fmt(price),
+                "lineType": "",
+                "calcLineDiscount": fmt(calc["line_disc"]),
+                "calcTransactionDiscount": fmt(calc["trans"]),
+                "calcTotal": fmt(calc["total"]),
+                "calcSubtotal": fmt(calc["subtotal"]),
+                "calcTax1": fmt(calc["tax1"]),
+                "calcTax2": fmt(calc["tax2"]),
+                "taxClassID": tax_class,
+                "customerID": customer,
+                "discountID": "0",
+                "employeeID": employee,
+                "itemID": item_id,
+                "noteID": str(line_id) if note else "0",
+                "parentSaleLineID": parent_line,
+                "shopID": shop,
+                "taxCategoryID": taxcat["taxCategoryID"],
+                "saleID": str(i),
+                "itemFeeID": "0",
+            }
+            if note:
+                line["_note"] = note
+            lines.append(line)
+            sums["subtotal"] += calc["subtotal"]
+            sums["disc"] += calc["line_disc"] + calc["trans"]
+            sums["tax1"] += calc["tax1"]
+            sums["tax2"] += calc["tax2"]
+            sums["taxable" if taxable else "nontax"] += calc["base"]
+        tax1, tax2 = round2(sums["tax1"]), round2(sums["tax2"])
+        if inclusive:
+            total = sums["subtotal"] - sums["disc"]
+        else:
+            total = sums["subtotal"] - sums["disc"] + tax1 + tax2
+        completed = kind not in (OPEN, ABANDONED)
+        payments = (
+            self._payments(i, total, rng, created, complete, parent_sale) if completed else []
+        )
+        paid = sum((Decimal(p["amount"]) for p in payments), ZERO)
+        change = ZERO
+        if len(payments) == 1 and payments[0]["paymentTypeID"] == "1" and total > 0:
+            change = Decimal(rng.choice(("0", "0", "0.25", "1.5", "5")))
+        sale = {
+            "saleID": str(i),
+            "timeStamp": stamp,
+            "discountPercent": "0",
+            "completed": b(completed),
+            "archived": b(kind == ABANDONED),
+            "voided": b(kind == VOIDED),
+            "enablePromotions": "true",
+            "isTaxInclusive": b(inclusive),
+            "tipEnabled": "false",
+            "createTime": ts(created),
+            "updatetime": ts(update),
+            "referenceNumber": "",
+            "referenceNumberSource": "",
+            "tax1Rate": taxcat["tax1Rate"],
+            "tax2Rate": taxcat["tax2Rate"],
+            "change": fmt(change),
+            "receiptPreference": "printed",
+            "displayableSubtotal": fmt(sums["subtotal"] - sums["disc"]),
+            "ticketNumber": f"22{i:010d}",
+            "calcDiscount": fmt(sums["disc"]),
+            "calcTotal": fmt(total),
+            "calcSubtotal": fmt(sums["subtotal"]),
+            "calcTaxable": fmt(sums["taxable"]),
+            "calcNonTaxable": fmt(sums["nontax"]),
+            "calcAvgCost": "0",
+            "calcFIFOCost": "0",
+            "calcTax1": fmt(tax1),
+            "calcTax2": fmt(tax2),
+            "calcPayments": fmt(paid),
+            "calcTips": "0",
+            "total": fmt(total),
+            "totalDue": fmt(total),
+            "displayableTotal": fmt(total),
+            "balance": fmt(total - paid),
+            "taxTotal": fmt(tax1 + tax2),
+            "customerID": customer,
+            "discountID": "0",
+            "employeeID": employee,
+            "quoteID": "0",
+            "registerID": self.register[i],
+            "shipToID": "0",
+            "shopID": shop,
+            "taxCategoryID": taxcat["taxCategoryID"],
+            "tipEmployeeID": "0",
+        }
+        if complete:
+            sale["completeTime"] = ts(complete)
+        return {"sale": sale, "lines": lines, "payments": payments, "kind": kind}
+
+    def _payments(self, i, total, rng, created, complete, parent_sale):
+        pay_time = complete or created
+        register, employee = self.register[i], self.employee[i]
+
+        def payment(k, type_id, amount):
+            return {
+                "salePaymentID": str(i * 10 + k),
+                "amount": fmt(amount),
+                "tipAmount": "0",
+                "createTime": ts(pay_time - 10 + k),
+                "archived": "false",
+                "remoteReference": "",
+                "paymentID": "",
+                "saleID": str(i),
+                "paymentTypeID": type_id,
+                "ccChargeID": "0",
+                "refPaymentID": "0",
+                "registerID": register,
+                "employeeID": employee,
+                "creditAccountID": "0",
+            }
+
+        if total == 0:
+            return []
+        if total < 0 or parent_sale is not None:
+            return [payment(0, rng.choice(("1", "5")), total)]
+        r = rng.random()
+        if r < 0.2 and total > 10:
+            cash = Decimal(int(total * Decimal("0.4")))
+            second = rng.choice(("5", "6", "7", "4"))
+            return [payment(0, "1", cash), payment(1, second, total - cash)]
+        type_id = rng.choice(("1", "1", "5", "6", "7", "2", "4"))
+        return [payment(0, type_id, total)]
+
+    # -- mutations -----------------------------------------------------------------------
+    def materialise(self, i):
+        record = self.full(i)
+        if i not in self.overrides:
+            self.overrides[i] = {
+                "sale": dict(record["sale"]),
+                "lines": [dict(x) for x in record["lines"]],
+                "payments": [dict(x) for x in record["payments"]],
+                "kind": record["kind"],
+            }
+            self._cache.pop(i, None)
+        return self.overrides[i]
+
+    def bump(self, i, stamp):
+        record = self.materialise(i)
+        old = self.update[i]
+        self.update[i] = stamp
+        record["sale"]["updatetime"] = ts(stamp)
+        record["sale"]["timeStamp"] = ts(stamp)
+        for line in record["lines"]:
+            line["timeStamp"] = ts(stamp)
+        self._touch(i, old, stamp)
+
+    def add(self, complete_ts=None, shop=None, lines=None, stamp=None):
+        """Append a new completed sale; returns its id."""
+        world = self.world
+        i = self.count + 1
+        rng = random.Random(f"{world.seed}:added:{i}")
+        shop = str(shop or rng.choice(("1", "2", "3")))
+        complete_ts = float(int(complete_ts or world.stamp()))
+        stamp = stamp or world.stamp()
+        regs = {s[0]: s[4] for s in world.shop_specs}[shop]
+        emps = [e[0] for e in EMPLOYEES if e[3] in (shop, "0") and not e[4]]
+        self.shop.append(shop)
+        self.register.append(rng.choice(regs))
+        self.employee.append(rng.choice(emps))
+        self.customer.append(0)
+        self.kind.append(NORMAL)
+        self.create.append(complete_ts - 120)
+        self.complete.append(complete_ts)
+        self.update.append(stamp)
+        self.count = i
+        n = lines or rng.randint(1, 3)
+        specs = [self._new_line_spec(rng, i) for _ in range(n)]
+        self.overrides[i] = self.compose(i, NORMAL, shop, specs, ZERO, "0", rng)
+        self._orders.clear()
+        return i
+
+    def recompute(self, i):
+        """Recompute line and sale totals of a materialised sale after an edit."""
+        world = self.world
+        record = self.overrides[i]
+        sale = record["sale"]
+        taxcat = world.tax_by_id[sale["taxCategoryID"]]
+        inclusive = taxcat["isTaxInclusive"] == "true"
+        sums = dict(subtotal=ZERO, disc=ZERO, tax1=ZERO, tax2=ZERO, taxable=ZERO, nontax=ZERO)
+        for line in record["lines"]:
+            qty, price = Decimal(line["unitQuantity"]), Decimal(line["unitPrice"])
+            taxable = line["tax"] == "true"
+            subtotal = qty * price
+            trans_pct = ZERO
+            base_before = subtotal - Decimal(line["calcLineDiscount"])
+            if Decimal(line["calcTransactionDiscount"]) and base_before:
+                trans_pct = (Decimal(line["calcTransactionDiscount"]) / base_before).quantize(
+                    Decimal("0.01")
+                )
+            calc = compute_line(
+                qty,
+                price,
+                Decimal(line["discountPercent"]),
+                Decimal(line["discountAmount"]),
+                trans_pct,
+                Decimal(line["tax1Rate"]),
+                Decimal(line["tax2Rate"]),
+                inclusive,
+                taxable,
+            )
+            line.update(
+                calcSubtotal=fmt(calc["subtotal"]),
+                calcLineDiscount=fmt(calc["line_disc"]),
+                calcTransactionDiscount=fmt(calc["trans"]),
+                displayableSubtotal=fmt(calc["subtotal"] - calc["line_disc"]),
+                calcTax1=fmt(calc["tax1"]),
+                calcTax2=fmt(calc["tax2"]),
+                calcTotal=fmt(calc["total"]),
+            )
+            sums["subtotal"] += calc["subtotal"]
+            sums["disc"] += calc["line_disc"] + calc["trans"]
+            sums["tax1"] += calc["tax1"]
+            sums["tax2"] += calc["tax2"]
+            sums["taxable" if taxable else "nontax"] += calc["base"]
+        tax1, tax2 = round2(sums["tax1"]), round2(sums["tax2"])
+        total = sums["subtotal"] - sums["disc"] + (ZERO if inclusive else tax1 + tax2)
+        payments = [p for p in record["payments"] if p["archived"] == "false"]
+        if payments:
+            others = sum((Decimal(p["amount"]) for p in payments[:-1]), ZERO)
+            payments[-1]["amount"] = fmt(total - others)
+        paid = sum((Decimal(p["amount"]) for p in payments), ZERO)
+        sale.update(
+            calcSubtotal=fmt(sums["subtotal"]),
+            calcDiscount=fmt(sums["disc"]),
+            displayableSubtotal=fmt(sums["subtotal"] - sums["disc"]),
+            calcTax1=fmt(tax1),
+            calcTax2=fmt(tax2),
+            taxTotal=fmt(tax1 + tax2),
+            total=fmt(total),
+            calcTotal=fmt(total),
+            totalDue=fmt(total),
+            displayableTotal=fmt(total),
+            calcPayments=fmt(paid),
+            balance=fmt(total - paid),
+            calcTaxable=fmt(sums["taxable"]),
+            calcNonTaxable=fmt(sums["nontax"]),
+        )
+
+
+def parse_day(text):
+    return date.fromisoformat(text)

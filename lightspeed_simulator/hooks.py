@@ -1,0 +1,265 @@
+"""Test hooks: ``POST /_sim/<action>`` with a JSON body, ``GET /_sim/stats`` and ``/_sim/state``.
+
+Every hook runs under the simulator lock and returns a JSON object.
+"""
+
+import time
+
+from .data import ABANDONED, KIND_NAMES, OPEN, VOIDED, fmt, parse_ts, ts
+
+
+def _sale_id(sim, data):
+    sale_id = int(data["sale_id"])
+    if not sim.world.sales.exists(sale_id):
+        raise KeyError(f"sale {sale_id}")
+    return sale_id
+
+
+def _when(value, default=None):
+    if value in (None, ""):
+        return default
+    if isinstance(value, int | float):
+        return float(value)
+    return parse_ts(str(value))
+
+
+def hook_state(sim, data):
+    world = sim.world
+    store = world.sales
+    return {
+        "base_url": sim.base_url,
+        "account_id": world.account_id,
+        "client_id": sim.auth.client_id,
+        "client_secret": sim.auth.client_secret,
+        "redirect_uri": sim.auth.redirect_uri,
+        "token_lifetime": sim.auth.token_lifetime,
+        "strict_rotation": sim.auth.strict_rotation,
+        "now": ts(world.now_ts),
+        "range_start": ts(world.start_ts),
+        "sales": store.count,
+        "authorizing_employee_id": world.authorizing_employee_id,
+        "system_user_id": world.system_user_id,
+        "shops": [{k: s[k] for k in ("shopID", "name", "timeZone")} for s in world.shops],
+        "bucket_size": sim.bucket_size,
+        "drip_rate": sim.drip_rate,
+        "burst_limit": sim.burst_limit,
+        "chaos": sorted(world.chaos),
+    }
+
+
+def hook_issue_token(sim, data):
+    """Skip the browser: issue a token pair directly (scope defaults to employee:all)."""
+    return sim.auth.issue(data.get("scope") or "employee:all")
+
+
+def hook_void_sale(sim, data):
+    world = sim.world
+    store = world.sales
+    sale_id = _sale_id(sim, data)
+    record = store.materialise(sale_id)
+    if record["sale"]["completed"] != "true":
+        raise ValueError("only completed sales can be voided")
+    stamp = world.stamp()
+    record["sale"]["voided"] = "true"
+    record["kind"] = VOIDED
+    store.kind[sale_id] = VOIDED
+    store.bump(sale_id, stamp)
+    world._append_void(sale_id, data.get("reason") or "Voided by test", stamp)
+    return {"sale_id": str(sale_id), "updatetime": ts(stamp)}
+
+
+def hook_edit_sale(sim, data):
+    """Change a line's quantity / price (``line_index`` default 0); totals are recomputed."""
+    world = sim.world
+    store = world.sales
+    sale_id = _sale_id(sim, data)
+    record = store.materialise(sale_id)
+    if record["lines"]:
+        line = record["lines"][int(data.get("line_index", 0))]
+        if data.get("unit_quantity") is not None:
+            line["unitQuantity"] = fmt(int(data["unit_quantity"]))
+        if data.get("unit_price") is not None:
+            line["unitPrice"] = fmt(data["unit_price"])
+            line["displayableUnitPrice"] = line["unitPrice"]
+    if data.get("customer_id") is not None:
+        record["sale"]["customerID"] = str(data["customer_id"])
+    store.recompute(sale_id)
+    stamp = world.stamp()
+    store.bump(sale_id, stamp)
+    return {"sale_id": str(sale_id), "updatetime": ts(stamp), "total": record["sale"]["total"]}
+
+
+def hook_add_sales(sim, data):
+    """Add ``count`` completed sales; ``complete_time`` or ``backdate_minutes`` backdate them
+    (their ``updatetime`` is always "now", as for a late upload)."""
+    world = sim.world
+    count = int(data.get("count", 1))
+    complete = _when(data.get("complete_time"))
+    if complete is None and data.get("backdate_minutes"):
+        complete = time.time() - float(data["backdate_minutes"]) * 60
+    ids = []
+    for _ in range(count):
+        ids.append(
+            str(
+                world.sales.add(
+                    complete_ts=complete, shop=data.get("shop_id"), lines=data.get("lines")
+                )
+            )
+        )
+    return {"sale_ids": ids, "count": world.sales.count}
+
+
+def hook_get_sale(sim, data):
+    """Canonical sale (no chaos), with ``lines`` and ``payments`` and its scenario kind."""
+    record = sim.world.sales.full(_sale_id(sim, data))
+    return {
+        "sale": record["sale"],
+        "lines": record["lines"],
+        "payments": record["payments"],
+        "kind": KIND_NAMES[record["kind"]],
+    }
+
+
+def hook_find_sales(sim, data):
+    """IDs of generated sales of a scenario kind (normal, refund, exchange, open, archived,
+    voided, modified), at most ``limit`` (default 20)."""
+    kind = KIND_NAMES.index(data.get("kind", "normal"))
+    limit = int(data.get("limit", 20))
+    store = sim.world.sales
+    found = [str(i) for i in range(1, store.count + 1) if store.kind[i] == kind][:limit]
+    return {"sale_ids": found}
+
+
+def _shift(sim, data):
+    hours_id = str(data["employee_hours_id"])
+    row = sim.world.hours.get(hours_id)
+    if row is None:
+        raise KeyError(f"employee hours {hours_id}")
+    return hours_id, row
+
+
+def hook_edit_shift(sim, data):
+    hours_id, row = _shift(sim, data)
+    if data.get("check_in"):
+        row["_in"] = int(_when(data["check_in"]))
+    if "check_out" in data:
+        row["_out"] = int(_when(data["check_out"])) if data["check_out"] else None
+    if data.get("employee_id"):
+        row["employeeID"] = str(data["employee_id"])
+    sim.world._refresh_clock_ins()
+    return sim.world.hours_record(row)
+
+
+def hook_add_shift(sim, data):
+    world = sim.world
+    check_in = _when(data.get("check_in"), time.time())
+    check_out = _when(data.get("check_out"))
+    emp = world.employee(data.get("employee_id", "2"))
+    if emp is None:
+        raise KeyError("employee")
+    shop = data.get("shop_id") or (emp["limitToShopID"] if emp["limitToShopID"] != "0" else "1")
+    hours_id = world.add_shift(emp["employeeID"], shop, check_in, check_out)
+    return world.hours_record(world.hours[hours_id])
+
+
+def hook_delete_shift(sim, data):
+    hours_id, _row = _shift(sim, data)
+    del sim.world.hours[hours_id]
+    sim.world._refresh_clock_ins()
+    return {"deleted": hours_id}
+
+
+def hook_close_shift(sim, data):
+    hours_id, row = _shift(sim, data)
+    row["_out"] = int(_when(data.get("check_out"), time.time()))
+    sim.world._refresh_clock_ins()
+    return sim.world.hours_record(row)
+
+
+def hook_expire_tokens(sim, data):
+    sim.auth.expire_all()
+    return {"expired": True}
+
+
+def hook_revoke_tokens(sim, data):
+    sim.auth.revoke_all()
+    return {"revoked": True}
+
+
+def _employee(sim, data):
+    emp = sim.world.employee(data.get("employee_id") or sim.world.authorizing_employee_id)
+    if emp is None:
+        raise KeyError("employee")
+    return emp
+
+
+def hook_lock_employee(sim, data):
+    emp = _employee(sim, data)
+    emp["lockOut"] = "true" if data.get("locked", True) else "false"
+    emp["timeStamp"] = ts(sim.world.stamp())
+    return {"employeeID": emp["employeeID"], "lockOut": emp["lockOut"]}
+
+
+def hook_archive_employee(sim, data):
+    emp = _employee(sim, data)
+    emp["archived"] = "true" if data.get("archived", True) else "false"
+    emp["timeStamp"] = ts(sim.world.stamp())
+    return {"employeeID": emp["employeeID"], "archived": emp["archived"]}
+
+
+def hook_inject(sim, data):
+    """Next ``count`` API responses become ``kind``: ``5xx`` (JSON, ``status`` default 503),
+    ``502html`` (HTML page) or ``429`` (``retry_after`` default 1). ``path_contains`` narrows."""
+    kind = str(data.get("kind", "5xx"))
+    if kind not in ("5xx", "500", "503", "502html", "html", "429"):
+        raise ValueError(f"unknown injection kind {kind}")
+    if kind in ("500", "503"):
+        data = {**data, "status": int(kind)}
+        kind = "5xx"
+    sim.injections.append({**data, "kind": kind, "count": int(data.get("count", 1))})
+    return {"pending": sum(i["count"] for i in sim.injections)}
+
+
+def hook_set_token_lifetime(sim, data):
+    sim.auth.token_lifetime = int(data["seconds"])
+    return {"token_lifetime": sim.auth.token_lifetime}
+
+
+def hook_fill_bucket(sim, data):
+    sim._level()
+    sim.level = float(data.get("level", sim.bucket_size))
+    return {"level": sim.level, "size": sim.bucket_size}
+
+
+def hook_set_limits(sim, data):
+    """Change ``bucket_size``, ``drip_rate`` and/or ``burst_limit`` at run time."""
+    for key in ("bucket_size", "drip_rate", "burst_limit"):
+        if data.get(key) is not None:
+            setattr(sim, key, type(getattr(sim, key))(data[key]))
+    return {
+        "bucket_size": sim.bucket_size,
+        "drip_rate": sim.drip_rate,
+        "burst_limit": sim.burst_limit,
+    }
+
+
+def hook_reset_stats(sim, data):
+    sim.reset_stats()
+    return {"reset": True}
+
+
+def hook_token_state(sim, data):
+    return {"state": sim.auth.token_state(data.get("refresh_token"))}
+
+
+HOOKS = {name[5:]: func for name, func in globals().items() if name.startswith("hook_")}
+
+
+def run_hook(sim, action, data):
+    func = HOOKS.get(action)
+    if func is None:
+        raise KeyError(action)
+    return func(sim, data or {})
+
+
+__all__ = ["HOOKS", "run_hook", "OPEN", "ABANDONED"]
