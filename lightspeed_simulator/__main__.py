@@ -77,6 +77,12 @@ def build_parser():
         "revokes it when the new access token is first used (2026 behaviour)",
     )
     p.add_argument(
+        "--reject-form-token-body",
+        action="store_true",
+        help="token endpoint rejects application/x-www-form-urlencoded (only JSON and multipart "
+        "are documented for the current server)",
+    )
+    p.add_argument(
         "--require-pkce", action="store_true", help="reject authorize without code_challenge"
     )
     p.add_argument(

@@ -724,7 +724,7 @@ class SalesStore:
                         Decimal(line["discountPercent"]),
                         ZERO,
                         line["saleLineID"],
-                        None,
+                        line.get("_note"),
                     )
                 )
             if kind == EXCHANGE:

@@ -220,6 +220,13 @@ def hook_inject(sim, data):
     return {"pending": sum(i["count"] for i in sim.injections)}
 
 
+def hook_clear_injections(sim, data):
+    """Drop every pending injected failure."""
+    dropped = sum(i["count"] for i in sim.injections)
+    sim.injections.clear()
+    return {"dropped": dropped}
+
+
 def hook_set_token_lifetime(sim, data):
     sim.auth.token_lifetime = int(data["seconds"])
     return {"token_lifetime": sim.auth.token_lifetime}
@@ -246,6 +253,14 @@ def hook_set_limits(sim, data):
 def hook_reset_stats(sim, data):
     sim.reset_stats()
     return {"reset": True}
+
+
+def hook_age_refresh_tokens(sim, data):
+    """Pretend every refresh token was last used ``days`` ago (30+ days => invalid_grant)."""
+    seconds = float(data.get("days", 31)) * 86400
+    for record in sim.auth.refresh.values():
+        record["last_used"] -= seconds
+    return {"aged": len(sim.auth.refresh)}
 
 
 def hook_token_state(sim, data):

@@ -580,6 +580,8 @@ class QueryEngine:
     def cursor_values(self, field, pk, row):
         if field == pk:
             return [int(row[pk])]
+        if pk == "saleID":  # canonical stamps (rendered rows may carry chaos spellings)
+            row = self.world.sales.header(int(row[pk]))
         value = row.get(field) or ""
         return [value, int(row[pk])]
 
@@ -770,6 +772,10 @@ class QueryEngine:
                 ckey = (ckey[0], ckey[1])
         positions = self._positions(order, ckey, desc, backwards)
         upper = self._upper_bound(filters, field, desc) if entity == "Sale" else None
+        lower = self._lower_bound(filters, field, desc) if entity == "Sale" else None
+        if lower is not None and not backwards and positions and positions.step == 1:
+            # jump straight to the first key allowed by a >, >= or >< filter on the sort field
+            positions = range(max(positions.start, bisect_left(order, lower)), positions.stop)
         results = []
         more = False
         for pos in positions:
@@ -803,6 +809,16 @@ class QueryEngine:
         if desc != backwards:  # moving towards smaller keys
             return range(bisect_left(order, ckey) - 1, -1, -1)
         return range(bisect_right(order, ckey), n)
+
+    @staticmethod
+    def _lower_bound(filters, field, desc):
+        if desc or field == "saleID":
+            return None
+        for f, op, values in filters:
+            if f == field or (field == "timeStamp" and f == "updatetime"):
+                if op in (">", ">=", "><") and isinstance(values[0], float):
+                    return (values[0], -1)
+        return None
 
     @staticmethod
     def _upper_bound(filters, field, desc):
@@ -1005,6 +1021,13 @@ class Handler(BaseHTTPRequestHandler):
         if method != "POST":
             return self._send(405, {"error": "invalid_request", "error_description": "POST only"})
         fields, ctype = self._form()
+        if ctype == "form" and getattr(self.sim.args, "reject_form_token_body", False):
+            raise OAuthError(
+                400,
+                "invalid_request",
+                "Unsupported request body",
+                hint="Send application/json or multipart/form-data",
+            )
         with self.sim.lock:
             return self._send(
                 200, self.sim.auth.token(fields, ctype), {"Cache-Control": "no-store"}

@@ -116,6 +116,8 @@ def main():
             writer_name="html",
             settings_overrides={"embed_stylesheet": False, "report_level": 2, "halt_level": 2},
         ).decode()
+        # Odoo warns about XML declarations in HTML descriptions (deprecated since 17.0).
+        html = re.sub(r"^<\?xml[^>]*>\s*", "", html)
         changed |= write_if_changed(addon_dir / "static" / "description" / "index.html", html)
     return 1 if changed else 0
 

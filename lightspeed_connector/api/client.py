@@ -25,7 +25,7 @@ from .errors import (
     RequestValidationError,
     RetryableError,
 )
-from .normalize import as_list
+from .normalize import as_list, to_id
 from .oauth import DEFAULT_USER_AGENT, TokenSet
 from .query import Filter, build_query, chunks, range_filter
 
@@ -175,7 +175,8 @@ class LightspeedClient:
         if isinstance(token, dict):
             token = TokenSet.from_dict(token)
         self.token = token
-        self.account_id = str(account_id) if account_id else (token and token.account_id)
+        # "0" / "" / None: unknown yet (JWT acct claim or get_account() fills it in)
+        self.account_id = to_id(account_id) or (token.account_id if token else None)
         self.oauth = oauth
         self.on_token = on_token
         self.refresher = refresher
@@ -381,9 +382,10 @@ class LightspeedClient:
             yield from (r for r in as_list(data.get(entity)) if isinstance(r, dict))
             attributes = data.get("@attributes") or {}
             url = attributes.get("next") or None
-            if url in seen:  # defensive: never loop forever on a broken cursor
-                _logger.warning("Lightspeed: %s cursor repeated itself, stopping", entity)
-                break
+            if url in seen:  # never loop forever (nor silently skip data) on a broken cursor
+                raise RemoteServerError(
+                    f"Lightspeed returned a repeated {entity} cursor", code="cursor_loop"
+                )
 
     def count(self, entity, params=None):
         params = {k: v for k, v in (params or {}).items() if k not in ("limit", "sort")}

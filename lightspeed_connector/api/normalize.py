@@ -62,6 +62,16 @@ def first(payload, *keys, default=None):
 
 def to_decimal(value, default=Decimal("0")):
     """Parse a Lightspeed number (``"12.5"``, ``"1.2E+3"``, ``3``) into :class:`Decimal`."""
+    if type(value) is str and value:  # fast path: Lightspeed sends strings
+        try:
+            result = Decimal(value)
+        except InvalidOperation as exc:
+            raise ValueError(f"not a number: {value!r}") from exc
+        if not result.is_finite():
+            raise ValueError(f"not a finite number: {value!r}")
+        if "E" in value or "e" in value:
+            result = Decimal(format(result, "f"))
+        return result
     if value is None or value == "":
         return default
     if isinstance(value, Decimal):

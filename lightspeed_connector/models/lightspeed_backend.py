@@ -4,8 +4,6 @@ import secrets
 from contextlib import contextmanager
 from datetime import timedelta
 
-import psycopg2
-
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -287,7 +285,12 @@ class LightspeedBackend(models.Model):
         """Persist a token pair at once, in its own committed transaction."""
         self.ensure_one()
         with self._token_cursor() as cr:
-            cr.execute("SET LOCAL lock_timeout = '30s'")
+            self._lock_token_row(cr)
+            # Check the backend row first: a failing INSERT would make Odoo log the query, and
+            # with it the token, at ERROR level.
+            cr.execute("SELECT 1 FROM lightspeed_backend WHERE id = %s FOR KEY SHARE", [self.id])
+            if not cr.fetchone():
+                raise UserError(_("Save the backend before connecting it."))
             cr.execute(
                 "SELECT id FROM lightspeed_oauth_token WHERE backend_id = %s FOR NO KEY UPDATE",
                 [self.id],
@@ -316,20 +319,9 @@ class LightspeedBackend(models.Model):
         import that asked for it.
         """
         self.ensure_one()
-        for attempt in range(3):
-            try:
-                return self._refresh_access_token_once(stale_token)
-            except psycopg2.errors.SerializationFailure:
-                # Odoo runs REPEATABLE READ: the row was rotated by another worker after our
-                # snapshot. A new transaction sees the new token and returns it.
-                if attempt == 2:
-                    raise
-        return None  # unreachable, keeps linters happy
-
-    def _refresh_access_token_once(self, stale_token):
         backend_id = self.id
         with self._token_cursor() as cr:
-            cr.execute("SET LOCAL lock_timeout = '30s'")
+            self._lock_token_row(cr)
             cr.execute(
                 """SELECT id, access_token, refresh_token, expires_at
                      FROM lightspeed_oauth_token WHERE backend_id = %s FOR NO KEY UPDATE""",
@@ -361,6 +353,14 @@ class LightspeedBackend(models.Model):
             _logger.info("Lightspeed[%s]: access token refreshed", self.name)
         self.env["lightspeed.oauth.token"].invalidate_model()
         return token
+
+    @api.model
+    def _lock_token_row(self, cr):
+        """Prepare a token transaction: READ COMMITTED, so that a worker that waited for the
+        row lock reads the pair its peer just committed (REPEATABLE READ, Odoo's default, would
+        abort it with a serialization error instead); and a bounded lock wait."""
+        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        cr.execute("SET LOCAL lock_timeout = '30s'")
 
     def _mark_reauth_needed(self, reason):
         """Stop the crons for this backend and tell an administrator what to do."""
@@ -475,6 +475,22 @@ class LightspeedBackend(models.Model):
                     new=account_id,
                 )
             )
+        duplicate = self.search(
+            [
+                ("id", "!=", self.id),
+                ("account_id", "=", str(account_id)),
+                ("company_id", "=", self.company_id.id),
+            ],
+            limit=1,
+        )
+        if duplicate:
+            raise UserError(
+                _(
+                    "Lightspeed account %(acc)s is already connected by backend %(other)s.",
+                    acc=account_id,
+                    other=duplicate.name,
+                )
+            )
         self.write(
             {
                 "account_id": str(account_id),
@@ -485,9 +501,10 @@ class LightspeedBackend(models.Model):
                 "last_error": False,
             }
         )
-        self.activity_ids.filtered(
-            lambda a: a.summary == _("Re-authorise the Lightspeed connection")
-        ).action_feedback(feedback=_("Connection re-authorised."))
+        summary = _("Re-authorise the Lightspeed connection")
+        self.activity_ids.filtered(lambda a: a.summary == summary).action_feedback(
+            feedback=_("Connection re-authorised.")
+        )
         self.message_post(body=_("Connected to Lightspeed account %(acc)s.", acc=account_id))
         self._sync_metadata(self._get_client(token=token_in_hand))
 

@@ -80,7 +80,7 @@ class LightspeedBackend(models.Model):
         with self._lightspeed_errors():
             shops = list(client.iter_shops(archived=True))
             registers = list(client.iter_registers())
-            employees = list(client.iter_employees(archived=True))
+            employees = list(client.iter_employees(archived=True, load_contact=True))
             payment_types = list(client.iter_payment_types())
             tax_categories = list(client.iter_tax_categories())
         shop_recs = self.env["lightspeed.shop"]._upsert(

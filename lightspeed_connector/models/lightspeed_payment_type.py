@@ -44,10 +44,10 @@ class LightspeedPaymentType(models.Model):
     def _link_to_shop_configs(self):
         """Every shop config of the backend accepts every mapped method."""
         for rec in self.filtered("payment_method_id"):
-            configs = rec.backend_id.shop_ids.pos_config_id
-            configs.filtered(
-                lambda c, m=rec.payment_method_id: m not in c.payment_method_ids
-            ).write({"payment_method_ids": [Command.link(rec.payment_method_id.id)]})
+            for config in rec.backend_id.shop_ids.pos_config_id:
+                # pos.config.write() expects one config when payment methods change.
+                if rec.payment_method_id not in config.payment_method_ids:
+                    config.write({"payment_method_ids": [Command.link(rec.payment_method_id.id)]})
 
     def _resolve_payment_method(self, shop):
         self.ensure_one()

@@ -93,6 +93,12 @@ class LightspeedShop(models.Model):
         return shops
 
     def write(self, vals):
+        if vals.get("warehouse_id") and vals.get("import_enabled"):
+            # The point of sale is created from the warehouse; enable the import afterwards so
+            # the mapping check sees it.
+            vals = dict(vals)
+            enable = vals.pop("import_enabled")
+            return self.write(vals) and self.write({"import_enabled": enable})
         res = super().write(vals)
         if vals.get("warehouse_id"):
             self.filtered(lambda s: s.warehouse_id and not s.pos_config_id)._ensure_pos_config()

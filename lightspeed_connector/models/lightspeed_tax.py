@@ -35,8 +35,13 @@ class LightspeedTax(models.Model):
             ).filtered(lambda t, r=rec: float_compare(t.amount, r.rate, precision_digits=4) == 0)
             if candidates:
                 rec.tax_id = candidates[0]
-            elif rec.backend_id.create_missing_taxes:
+            elif rec.backend_id.create_missing_taxes and rec._tax_country():
                 rec.tax_id = Tax.with_company(rec.company_id).create(rec._prepare_tax_vals())
+
+    def _tax_country(self):
+        """Odoo taxes belong to a country; without one the rate stays for manual mapping."""
+        company = self.company_id
+        return company.account_fiscal_country_id or company.country_id
 
     def _price_include_override(self):
         return "tax_included" if self.price_include else "tax_excluded"
@@ -55,7 +60,15 @@ class LightspeedTax(models.Model):
             "type_tax_use": "sale",
             "price_include_override": self._price_include_override(),
             "company_id": self.company_id.id,
+            "tax_group_id": self._tax_group().id,
+            "country_id": self._tax_country().id,
         }
+
+    def _tax_group(self):
+        """A company without a chart of accounts has no tax group yet; taxes need one."""
+        Group = self.env["account.tax.group"]
+        group = Group.search([("company_id", "=", self.company_id.id)], limit=1)
+        return group or Group.create({"name": _("Lightspeed"), "company_id": self.company_id.id})
 
     @api.model
     def _rows_from_tax_category(self, category):

@@ -106,6 +106,10 @@ class LightspeedCommon(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # One cursor serves the "new" transactions the connector opens (token refresh), as in
+        # HttpCase; tests of real separate transactions live in test_token_concurrency.py.
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.simulator = LightspeedSimulator(*cls.simulator_args)
         cls.addClassCleanup(cls.simulator.stop)

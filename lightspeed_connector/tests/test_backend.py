@@ -205,7 +205,9 @@ class TestBackend(LightspeedCommon):
         self.assertNotIn(self.backend.sudo().client_secret, output)
 
     def test_multi_company_isolation(self):
-        other_company = self.env["res.company"].create({"name": "Other retail company"})
+        other_company = self.env["res.company"].create(
+            {"name": "Other retail company", "country_id": self.env.ref("base.be").id}
+        )
         other_backend = self.env["lightspeed.backend"].create(
             self._backend_vals(name="Other company account", company_id=other_company.id)
         )
@@ -313,6 +315,6 @@ class TestOAuthCallback(HttpCase):
         ):
             self.assertIn(name, fields)
         for method in ("action_import_sales", "action_import_clock_ins"):
-            with self.assertRaises(Fault) as caught:
+            with self.assertRaises(Fault) as caught, self.assertLogs("odoo.http", "WARNING"):
                 call(db, uid, "admin", "lightspeed.backend", method, [[self.backend.id]])
             self.assertIn("not available yet", caught.exception.faultString)
