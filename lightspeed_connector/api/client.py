@@ -41,6 +41,11 @@ DEFAULT_SALE_RELATIONS = (
     "SalePayments.PaymentType",
 )
 TOKEN_MARGIN_SECONDS = 60
+_TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
 
 
 def _header(headers, name):
@@ -300,7 +305,7 @@ class LightspeedClient:
             token = self._valid_token()
             try:
                 response = self._send(method, url, token, json_body)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except _TRANSIENT as exc:
                 attempt += 1
                 if attempt > self.max_retries:
                     raise RetryableError(

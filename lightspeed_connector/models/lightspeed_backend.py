@@ -4,6 +4,8 @@ import secrets
 from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -285,17 +287,7 @@ class LightspeedBackend(models.Model):
         """Persist a token pair at once, in its own committed transaction."""
         self.ensure_one()
         with self._token_cursor() as cr:
-            self._lock_token_row(cr)
-            # Check the backend row first: a failing INSERT would make Odoo log the query, and
-            # with it the token, at ERROR level.
-            cr.execute("SELECT 1 FROM lightspeed_backend WHERE id = %s FOR KEY SHARE", [self.id])
-            if not cr.fetchone():
-                raise UserError(_("Save the backend before connecting it."))
-            cr.execute(
-                "SELECT id FROM lightspeed_oauth_token WHERE backend_id = %s FOR NO KEY UPDATE",
-                [self.id],
-            )
-            row = cr.fetchone()
+            row = self._lock_token_row(cr)
             env = api.Environment(cr, SUPERUSER_ID, {})
             vals = {
                 "access_token": token.access_token,
@@ -321,13 +313,7 @@ class LightspeedBackend(models.Model):
         self.ensure_one()
         backend_id = self.id
         with self._token_cursor() as cr:
-            self._lock_token_row(cr)
-            cr.execute(
-                """SELECT id, access_token, refresh_token, expires_at
-                     FROM lightspeed_oauth_token WHERE backend_id = %s FOR NO KEY UPDATE""",
-                [backend_id],
-            )
-            row = cr.fetchone()
+            row = self._lock_token_row(cr)
             env = api.Environment(cr, SUPERUSER_ID, dict(self.env.context))
             backend = env["lightspeed.backend"].browse(backend_id)
             if row and row[1] and stale_token is not None and row[1] != stale_token.access_token:
@@ -354,13 +340,36 @@ class LightspeedBackend(models.Model):
         self.env["lightspeed.oauth.token"].invalidate_model()
         return token
 
-    @api.model
     def _lock_token_row(self, cr):
-        """Prepare a token transaction: READ COMMITTED, so that a worker that waited for the
-        row lock reads the pair its peer just committed (REPEATABLE READ, Odoo's default, would
-        abort it with a serialization error instead); and a bounded lock wait."""
-        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-        cr.execute("SET LOCAL lock_timeout = '30s'")
+        """Lock and return this backend's token row ``(id, access, refresh, expires_at)``.
+
+        Odoo transactions are REPEATABLE READ: a worker that waited for the lock while a peer
+        rotated the pair gets a serialization error; it then retries in a new transaction,
+        which sees the rotated pair. The backend row is checked first because a failing INSERT
+        would make Odoo log the query, tokens included.
+        """
+        for attempt in range(3):
+            try:
+                cr.execute("SET LOCAL lock_timeout = '30s'")
+                cr.execute(
+                    "SELECT 1 FROM lightspeed_backend WHERE id = %s FOR KEY SHARE",
+                    [self.id],
+                    log_exceptions=False,
+                )
+                if not cr.fetchone():
+                    raise UserError(_("Save the backend before connecting it."))
+                cr.execute(
+                    """SELECT id, access_token, refresh_token, expires_at
+                         FROM lightspeed_oauth_token WHERE backend_id = %s FOR NO KEY UPDATE""",
+                    [self.id],
+                    log_exceptions=False,
+                )
+                return cr.fetchone()
+            except psycopg2.errors.SerializationFailure:
+                if attempt == 2:
+                    raise
+                cr.rollback()
+        return None
 
     def _mark_reauth_needed(self, reason):
         """Stop the crons for this backend and tell an administrator what to do."""
