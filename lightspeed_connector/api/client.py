@@ -102,7 +102,8 @@ class RateLimiter:
                 if cost:
                     self.last_cost = max(float(cost), 0.0)
             except ValueError:
-                pass
+                # A malformed header must not stop the import; keep the previous values.
+                _logger.debug("Lightspeed: ignoring malformed rate headers %r/%r", drip, cost)
             if burst:
                 self.burst = burst
                 self.burst_second = int(self.wall())
@@ -142,7 +143,7 @@ class RateLimiter:
             try:
                 return max(float(value), 0.0)
             except ValueError:
-                pass
+                _logger.debug("Lightspeed: ignoring malformed Retry-After %r", value)
         limit_type = (_header(response.headers, "X-LS-API-RateLimit-Type") or "").lower()
         if "burst" in limit_type or "burst" in (response.text or "").lower():
             return 1.0

@@ -9,4 +9,5 @@ from . import lightspeed_payment_type
 from . import lightspeed_tax
 from . import lightspeed_sync_record
 from . import lightspeed_sync_run
+from . import pos_order
 from . import res_config_settings
