@@ -9,5 +9,8 @@ from . import lightspeed_payment_type
 from . import lightspeed_tax
 from . import lightspeed_sync_record
 from . import lightspeed_sync_run
+from . import lightspeed_item
+from . import lightspeed_sale_importer
+from . import lightspeed_backend_sales
 from . import pos_order
 from . import res_config_settings

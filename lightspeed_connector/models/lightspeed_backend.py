@@ -552,9 +552,6 @@ class LightspeedBackend(models.Model):
             backend.state = "connected" if backend.has_refresh_token else "draft"
         return True
 
-    def action_import_sales(self):
-        raise UserError(_("The sales import is not available yet in this version."))
-
     def action_import_clock_ins(self):
         raise UserError(_("The clock-in import is not available yet in this version."))
 

@@ -53,6 +53,13 @@ class LightspeedSyncRecord(models.Model):
     remote_date = fields.Datetime(readonly=True, help="When it happened in Lightspeed (UTC).")
     synced_at = fields.Datetime(readonly=True)
     run_id = fields.Many2one("lightspeed.sync.run", string="Last run", readonly=True)
+    fingerprint = fields.Char(readonly=True, help="Digest of the staged payload.")
+    applied_fingerprint = fields.Char(
+        readonly=True, help="Digest of the payload last turned into Odoo documents."
+    )
+    applied_payload = fields.Json(
+        readonly=True, groups="lightspeed_connector.group_lightspeed_manager"
+    )
 
     _sql_constraints = [
         (

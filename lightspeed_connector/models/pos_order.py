@@ -53,3 +53,32 @@ class PosOrder(models.Model):
             "This Lightspeed sale was already imported.",
         ),
     ]
+
+
+class PosOrderLine(models.Model):
+    _inherit = "pos.order.line"
+
+    lightspeed_line_id = fields.Char(
+        string="Lightspeed sale line", index="btree_not_null", readonly=True, copy=False
+    )
+
+
+class PosSession(models.Model):
+    _inherit = "pos.session"
+
+    lightspeed_shop_id = fields.Many2one("lightspeed.shop", index=True, readonly=True, copy=False)
+    lightspeed_business_date = fields.Date(readonly=True, copy=False)
+
+    def _create_account_move(
+        self, balancing_account=False, amount_to_balance=0, bank_payment_method_diffs=None
+    ):
+        """Date the closing entry of a Lightspeed session on its business day, not on the day
+        the import happened to close it."""
+        data = super()._create_account_move(
+            balancing_account=balancing_account,
+            amount_to_balance=amount_to_balance,
+            bank_payment_method_diffs=bank_payment_method_diffs,
+        )
+        for session in self.filtered(lambda s: s.lightspeed_business_date and s.move_id):
+            session.move_id.date = session.lightspeed_business_date
+        return data

@@ -1,0 +1,1 @@
+"""Pure payload -> values mappers (no Odoo imports), unit-tested without a database."""

@@ -1,0 +1,152 @@
+"""Pure mappers from a Lightspeed ``Sale`` to ``pos.order`` values (no Odoo imports).
+
+The importer resolves everything that needs the database (session, products, taxes, payment
+methods, the original lines of a refund) into a :class:`ResolvedSale`, then these functions turn
+payload + resolved ids into plain dicts. Amounts computed by Odoo's tax engine are added by the
+importer, which owns the tax engine.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..tools import to_naive_utc
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class ResolvedSale:
+    """Odoo ids the mapping needs, keyed by Lightspeed ids."""
+
+    session_id: int
+    backend_id: int
+    shop_id: int
+    register_id: int | None = None
+    department_id: int | None = None
+    employee_id: int | None = None
+    business_date: object = None
+    products: dict = field(default_factory=dict)  # saleLineID -> product.product id
+    taxes: dict = field(default_factory=dict)  # saleLineID -> [account.tax ids]
+    payment_methods: dict = field(default_factory=dict)  # salePaymentID -> method id
+    refunded_lines: dict = field(default_factory=dict)  # saleLineID -> pos.order.line id
+
+
+class SaleMappingError(ValueError):
+    """The sale cannot be mapped as it is (a business rule, not a bug)."""
+
+
+def importable_lines(sale):
+    """Lines that belong on the order (layaway deposits without a sale are not on it)."""
+    return [line for line in sale.lines if line.sale_id in (None, sale.sale_id)]
+
+
+def line_discount_percent(line):
+    """Odoo's discount % for a line: line + transaction discount over the line subtotal."""
+    if not line.calc_subtotal:
+        return Decimal(0)
+    percent = line.discount_total / line.calc_subtotal * 100
+    return percent.quantize(Decimal("0.000001"))
+
+
+def line_description(line):
+    if line.item is not None and line.item.description:
+        return line.item.description
+    if line.note is not None and line.note.note:
+        return line.note.note
+    return None
+
+
+def _float(value):
+    return float(value) if value is not None else 0.0
+
+
+def prepare_pos_order_vals(sale, resolved, key=None, kind=None):
+    """Header values of the order for ``sale`` (lines and payments come separately)."""
+    kind = kind or ("refund" if sale.total < 0 else "sale")
+    complete = sale.complete_time or sale.change_stamp or sale.create_time
+    if complete is None:
+        raise SaleMappingError("the sale has no completion time")
+    return {
+        "session_id": resolved.session_id,
+        "date_order": to_naive_utc(complete),
+        "pos_reference": sale.ticket_number or sale.sale_id,
+        "employee_id": resolved.employee_id or False,
+        "lightspeed_backend_id": resolved.backend_id,
+        "lightspeed_id": key or sale.sale_id,
+        "lightspeed_sale_id": sale.sale_id,
+        "lightspeed_kind": kind,
+        "lightspeed_shop_id": resolved.shop_id,
+        "lightspeed_register_id": resolved.register_id or False,
+        "lightspeed_department_id": resolved.department_id or False,
+        "lightspeed_business_date": resolved.business_date,
+        "amount_paid": 0.0,
+        "amount_return": 0.0,
+    }
+
+
+def prepare_order_line_vals(line, resolved):
+    """One ``pos.order.line`` (quantity, price, discount, taxes, link to a refunded line)."""
+    product_id = resolved.products.get(line.sale_line_id)
+    if not product_id:
+        raise SaleMappingError(f"no product for sale line {line.sale_line_id}")
+    vals = {
+        "product_id": product_id,
+        "qty": _float(line.unit_quantity),
+        "price_unit": _float(line.unit_price),
+        "discount": _float(line_discount_percent(line)),
+        "tax_ids": [(6, 0, list(resolved.taxes.get(line.sale_line_id, [])))],
+        "lightspeed_line_id": line.sale_line_id,
+    }
+    description = line_description(line)
+    if description:
+        vals["full_product_name"] = description
+    refunded = resolved.refunded_lines.get(line.sale_line_id)
+    if refunded:
+        vals["refunded_orderline_id"] = refunded
+    return vals
+
+
+def prepare_payment_vals(payment, resolved):
+    method_id = resolved.payment_methods.get(payment.sale_payment_id)
+    if not method_id:
+        raise SaleMappingError(f"no payment method for payment {payment.sale_payment_id}")
+    return {
+        "payment_method_id": method_id,
+        "amount": _float(payment.amount),
+        "payment_date": to_naive_utc(payment.create_time) if payment.create_time else False,
+    }
+
+
+def sale_fingerprint(sale):
+    """Digest of everything that changes the Odoo order; equal digests mean nothing to do."""
+    content = {
+        "voided": sale.voided,
+        "complete": sale.complete_time.isoformat() if sale.complete_time else None,
+        "shop": sale.shop_id,
+        "register": sale.register_id,
+        "employee": sale.employee_id,
+        "total": str(sale.total),
+        "lines": sorted(
+            (
+                line.sale_line_id,
+                line.item_id,
+                str(line.unit_quantity),
+                str(line.unit_price),
+                str(line.discount_total),
+                str(line.tax1_rate if line.tax else 0),
+                str(line.tax2_rate if line.tax else 0),
+            )
+            for line in importable_lines(sale)
+        ),
+        "payments": sorted(
+            (p.sale_payment_id, p.payment_type_id, str(p.amount)) for p in sale.active_payments
+        ),
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def expected_total(sale):
+    """What Lightspeed says the customer paid (rounded to the cent)."""
+    return sale.total.quantize(CENT)

@@ -1,0 +1,677 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Lightspeed sales -> paid ``pos.order``: stage raw payloads, then process each one.
+
+Fetch phase: pages of completed sales (with lines, items, notes, payments) are upserted into
+``lightspeed.sync.record``; the change cursor advances with the staged rows, in the same
+transaction. Process phase: every pending record runs in its own savepoint through the pure
+mappers of ``mapping/sale.py``; a failure is stored on the record, never blocks the others.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..api import LightspeedError, PayloadError, Sale
+from ..mapping.sale import (
+    ResolvedSale,
+    SaleMappingError,
+    expected_total,
+    importable_lines,
+    prepare_order_line_vals,
+    prepare_payment_vals,
+    prepare_pos_order_vals,
+    sale_fingerprint,
+)
+from ..tools import business_date, business_day_bounds, to_aware_utc, to_naive_utc
+
+_logger = logging.getLogger(__name__)
+
+CURSOR_OVERLAP = timedelta(minutes=10)
+COMMIT_EVERY = 50
+
+
+def _testing():
+    return getattr(threading.current_thread(), "testing", False)
+
+
+class LightspeedSaleImporter(models.AbstractModel):
+    _name = "lightspeed.sale.importer"
+    _description = "Lightspeed Sale Importer"
+
+    # === ENTRY POINT === #
+
+    @api.model
+    def _import(self, backend, date_from=None, date_to=None, shops=None, dry_run=False):
+        """Fetch, stage and process sales of ``backend``; returns the ``lightspeed.sync.run``.
+
+        Without dates: incremental from the change cursor (first run: ``initial_import_days``)
+        plus a re-read of the correction window. With dates (backfill): sales completed in
+        ``[date_from, date_to]`` (dates, shop-independent UTC days), cursor untouched.
+        """
+        backend.ensure_one()
+        shops = (shops or backend.shop_ids).filtered("import_enabled")
+        run = self.env["lightspeed.sync.run"].create(
+            {"backend_id": backend.id, "run_type": "backfill" if date_from else "sale"}
+        )
+        if not shops:
+            run._finish(message=_("No shop has the import enabled."))
+            return run
+        client = backend._get_client()
+        with backend._lightspeed_errors():
+            fetched = self._stage(backend, client, shops, run, date_from, date_to)
+        records = self.env["lightspeed.sync.record"].search(
+            [
+                ("backend_id", "=", backend.id),
+                ("record_type", "=", "sale"),
+                ("state", "=", "pending"),
+                ("shop_id", "in", shops.ids),
+            ]
+        )
+        stats = self._process_records(records, run=run)
+        self._close_finished_sessions(backend)
+        run._finish(
+            fetched_count=fetched,
+            request_count=client.request_count,
+            created_count=stats["created"],
+            updated_count=stats["updated"],
+            failed_count=stats["failed"],
+        )
+        return run
+
+    # === FETCH AND STAGE === #
+
+    def _stage(self, backend, client, shops, run, date_from=None, date_to=None):
+        shop_ids = shops.mapped("lightspeed_id")
+        now = fields.Datetime.now()
+        fetched = 0
+        if date_from:
+            start = fields.Datetime.to_datetime(date_from)
+            end = fields.Datetime.to_datetime(date_to or fields.Date.today()) + timedelta(days=1)
+            queries = [{"completed_from": to_aware_utc(start), "completed_to": to_aware_utc(end)}]
+            advance_cursor = False
+        else:
+            first_run = not backend.sales_cursor
+            since = (
+                backend.sales_cursor - CURSOR_OVERLAP
+                if not first_run
+                else now - timedelta(days=max(backend.initial_import_days, 0))
+            )
+            queries = [{"updated_from": to_aware_utc(since)}]
+            correction_from = now - timedelta(days=max(backend.correction_window_days, 0))
+            if backend.correction_window_days and correction_from > since - CURSOR_OVERLAP:
+                correction_from = None  # the incremental query already covers the window
+            if not first_run and correction_from:
+                queries.append({"completed_from": to_aware_utc(correction_from)})
+            advance_cursor = True
+        for params in queries:
+            page = []
+            for sale in client.iter_sales(shop_ids=shop_ids, **params):
+                page.append(sale)
+                if len(page) == 100:
+                    fetched += self._stage_page(backend, page, run, advance_cursor)
+                    page = []
+            if page:
+                fetched += self._stage_page(backend, page, run, advance_cursor)
+        return fetched
+
+    def _stage_page(self, backend, sales, run, advance_cursor):
+        """Upsert one page of sales; unchanged ones (same fingerprint, already done) are left."""
+        SyncRecord = self.env["lightspeed.sync.record"]
+        shop_map = {
+            shop.lightspeed_id: shop.id for shop in backend.with_context(active_test=False).shop_ids
+        }
+        existing = {
+            rec.lightspeed_id: rec
+            for rec in SyncRecord.search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("record_type", "=", "sale"),
+                    ("lightspeed_id", "in", [sale.sale_id for sale in sales]),
+                ]
+            )
+        }
+        to_create = []
+        for sale in sales:
+            fingerprint = sale_fingerprint(sale)
+            vals = {
+                "payload": sale.raw,
+                "remote_version": sale.change_stamp and sale.change_stamp.isoformat(),
+                "fingerprint": fingerprint,
+                "shop_id": shop_map.get(sale.shop_id or "", False),
+                "remote_date": to_naive_utc(sale.complete_time) if sale.complete_time else False,
+                "run_id": run.id,
+            }
+            record = existing.get(sale.sale_id)
+            if record is None:
+                to_create.append(
+                    dict(
+                        vals,
+                        backend_id=backend.id,
+                        record_type="sale",
+                        lightspeed_id=sale.sale_id,
+                        state="pending",
+                    )
+                )
+            elif record.fingerprint != fingerprint or record.state == "pending":
+                record.write(dict(vals, state="pending", attempt_count=0))
+        if to_create:
+            SyncRecord.create(to_create)
+        stamps = [sale.change_stamp for sale in sales if sale.change_stamp]
+        if advance_cursor and stamps:
+            newest = to_naive_utc(max(stamps))
+            if not backend.sales_cursor or newest > backend.sales_cursor:
+                backend.sales_cursor = newest
+        if not _testing():
+            # The staged rows and the cursor commit together: a crash after this point loses
+            # nothing, and a re-run re-stages at most one page.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return len(sales)
+
+    # === PROCESS === #
+
+    @api.model
+    def _process_records(self, records, run=None):
+        """Turn staged sale records into orders, each in its own savepoint."""
+        stats = {"created": 0, "updated": 0, "failed": 0, "unchanged": 0, "skipped": 0}
+        ordered = records.sorted(lambda r: (r.shop_id.id, r.remote_date or fields.Datetime.now()))
+        for index, record in enumerate(ordered, start=1):
+            try:
+                with self.env.cr.savepoint():
+                    outcome = self._process_record(record)
+                stats[outcome] += 1
+            except (UserError, ValidationError, LightspeedError, SaleMappingError) as exc:
+                record._mark_error(str(exc.args[0] if exc.args else exc))
+                stats["failed"] += 1
+            if run:
+                record.run_id = run
+            if index % COMMIT_EVERY == 0 and not _testing():
+                self.env.cr.commit()  # pylint: disable=invalid-commit -- keep finished batches
+        return stats
+
+    def _process_record(self, record):
+        try:
+            sale = Sale.from_payload(record.payload or {})
+        except PayloadError as exc:
+            raise SaleMappingError(
+                _("Lightspeed sent a sale this connector cannot read: %(err)s", err=exc)
+            ) from exc
+        backend = record.backend_id
+        shop = self._get_shop(backend, sale)
+        record.shop_id = shop
+        order = self.env["pos.order"].search(
+            [("lightspeed_backend_id", "=", backend.id), ("lightspeed_id", "=", sale.sale_id)],
+            limit=1,
+        )
+        fingerprint = sale_fingerprint(sale)
+        if sale.voided:
+            return self._process_void(record, sale, shop, order, fingerprint)
+        if order:
+            if record.applied_fingerprint == fingerprint:
+                self._mark_done(record, order, fingerprint)
+                return "unchanged"
+            if self._can_rebuild(order):
+                order = self._rebuild_order(order, sale, shop)
+                self._mark_done(record, order, fingerprint)
+            else:
+                correction = self._create_correction(record, sale, shop, order)
+                self._mark_done(record, correction, fingerprint)
+            return "updated"
+        order = self._create_sale_order(sale, shop)
+        self._mark_done(record, order, fingerprint)
+        return "created"
+
+    def _mark_done(self, record, order, fingerprint):
+        record.write(
+            {
+                "state": "done",
+                "error_message": False,
+                "res_model": "pos.order",
+                "res_id": order.id,
+                "applied_fingerprint": fingerprint,
+                "applied_payload": record.payload,
+                "synced_at": fields.Datetime.now(),
+            }
+        )
+
+    def _get_shop(self, backend, sale):
+        shop = self.env["lightspeed.shop"].search(
+            [("backend_id", "=", backend.id), ("lightspeed_id", "=", sale.shop_id or "")], limit=1
+        )
+        if not shop:
+            raise SaleMappingError(
+                _(
+                    "Sale %(sale)s comes from Lightspeed shop %(shop)s, which is unknown: run Sync "
+                    "metadata, map the shop, then retry.",
+                    sale=sale.sale_id,
+                    shop=sale.shop_id,
+                )
+            )
+        if not shop.import_enabled or not shop.pos_config_id:
+            raise SaleMappingError(
+                _(
+                    "Shop %(shop)s is not mapped to a point of sale or its import is off; map "
+                    "it, then retry sale %(sale)s.",
+                    shop=shop.name,
+                    sale=sale.sale_id,
+                )
+            )
+        return shop
+
+    # === ORDERS === #
+
+    def _resolve(self, sale, shop, session, business_day):
+        backend = shop.backend_id
+        register = self.env["lightspeed.register"].search(
+            [("backend_id", "=", backend.id), ("lightspeed_id", "=", sale.register_id or "")],
+            limit=1,
+        )
+        employee = self.env["lightspeed.employee"].search(
+            [("backend_id", "=", backend.id), ("lightspeed_id", "=", sale.employee_id or "")],
+            limit=1,
+        )
+        lines = importable_lines(sale)
+        resolved = ResolvedSale(
+            session_id=session.id,
+            backend_id=backend.id,
+            shop_id=shop.id,
+            register_id=register.id or None,
+            department_id=(register.department_id or shop.department_id).id or None,
+            employee_id=employee.employee_id.id or None,
+            business_date=business_day,
+        )
+        resolved.products = self._resolve_products(backend, lines)
+        resolved.taxes = self._resolve_taxes(backend, sale, lines)
+        resolved.payment_methods = self._resolve_payment_methods(backend, sale, shop)
+        resolved.refunded_lines = self._resolve_refunded_lines(backend, lines)
+        return resolved
+
+    def _resolve_products(self, backend, lines):
+        items = [line.item for line in lines if line.item is not None]
+        by_item = self.env["lightspeed.item"]._resolve_products(backend, items)
+        misc = self.env.ref("lightspeed_connector.product_lightspeed_misc")
+        products = {}
+        for line in lines:
+            if line.is_misc:
+                products[line.sale_line_id] = misc.id
+            elif line.item_id in by_item:
+                products[line.sale_line_id] = by_item[line.item_id]
+            else:
+                raise SaleMappingError(
+                    _(
+                        "Item %(item)s of sale line %(line)s has no Odoo product. Create or map "
+                        "the product (or allow product creation on the backend), then retry.",
+                        item=line.item_id,
+                        line=line.sale_line_id,
+                    )
+                )
+        return products
+
+    def _resolve_taxes(self, backend, sale, lines):
+        mapped = self.env["lightspeed.tax"].search(
+            [("backend_id", "=", backend.id), ("tax_id", "!=", False)]
+        )
+        taxes = {}
+        for line in lines:
+            tax_ids = []
+            if line.tax:
+                for rate in (line.tax1_rate, line.tax2_rate):
+                    if not rate:
+                        continue
+                    percent = float(rate * 100)
+                    match = mapped.filtered(
+                        lambda t, p=percent: (
+                            abs(t.rate - p) < 0.00005 and t.price_include == sale.is_tax_inclusive
+                        )
+                    )[:1]
+                    if not match:
+                        raise SaleMappingError(
+                            _(
+                                "Tax rate %(rate)s%% (%(kind)s) of sale %(sale)s is not mapped to "
+                                "an Odoo tax; map it under Lightspeed > Mappings > Tax Rates, "
+                                "then retry.",
+                                rate=f"{percent:g}",
+                                kind=_("included") if sale.is_tax_inclusive else _("excluded"),
+                                sale=sale.sale_id,
+                            )
+                        )
+                    tax_ids.append(match.tax_id.id)
+            taxes[line.sale_line_id] = tax_ids
+        return taxes
+
+    def _resolve_payment_methods(self, backend, sale, shop):
+        types = {
+            ptype.lightspeed_id: ptype
+            for ptype in self.env["lightspeed.payment.type"].search(
+                [("backend_id", "=", backend.id)]
+            )
+        }
+        methods = {}
+        for payment in sale.active_payments:
+            ptype = types.get(payment.payment_type_id or "")
+            method = ptype._resolve_payment_method(shop) if ptype else False
+            if not method:
+                raise SaleMappingError(
+                    _(
+                        "Payment type %(ptype)s of sale %(sale)s has no Odoo payment method; map "
+                        "it under Lightspeed > Mappings > Payment Types, then retry.",
+                        ptype=ptype.name if ptype else payment.payment_type_id,
+                        sale=sale.sale_id,
+                    )
+                )
+            if method not in shop.pos_config_id.payment_method_ids:
+                shop.pos_config_id.payment_method_ids = [(4, method.id)]
+            methods[payment.sale_payment_id] = method.id
+        return methods
+
+    def _resolve_refunded_lines(self, backend, lines):
+        parents = [line.parent_sale_line_id for line in lines if line.parent_sale_line_id]
+        if not parents:
+            return {}
+        originals = self.env["pos.order.line"].search(
+            [
+                ("lightspeed_line_id", "in", parents),
+                ("order_id.lightspeed_backend_id", "=", backend.id),
+            ]
+        )
+        by_id = {line.lightspeed_line_id: line.id for line in originals}
+        return {
+            line.sale_line_id: by_id[line.parent_sale_line_id]
+            for line in lines
+            if line.parent_sale_line_id in by_id
+        }
+
+    def _create_sale_order(self, sale, shop):
+        business_day = self._business_date(shop, sale)
+        session = self._get_session(shop, business_day)
+        resolved = self._resolve(sale, shop, session, business_day)
+        header = prepare_pos_order_vals(sale, resolved)
+        lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
+        payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
+        return self._create_paid_order(session, header, lines, payments, expected_total(sale))
+
+    def _create_paid_order(self, session, header, lines, payments, total):
+        """Create, check against Lightspeed's total, pay and process one order.
+
+        Odoo recomputes the lines at closing; if its total differs from what Lightspeed
+        collected by at most a cent per line, the difference becomes an explicit rounding line,
+        otherwise the sale fails with a clear message (never an unbalanced session).
+        """
+        currency = session.currency_id
+        order = self.env["pos.order"].create(
+            dict(
+                header,
+                session_id=session.id,
+                lines=[(0, 0, self._with_amounts(vals, session)) for vals in lines],
+                amount_tax=0.0,
+                amount_total=0.0,
+            )
+        )
+        order._compute_prices()
+        difference = currency.round(float(total) - order.amount_total)
+        if not currency.is_zero(difference):
+            tolerance = 0.01 * max(len(lines), 1) + 1e-9
+            if abs(difference) > tolerance:
+                raise SaleMappingError(
+                    _(
+                        "Odoo computes %(odoo)s for sale %(sale)s but Lightspeed collected "
+                        "%(ls)s; check the tax mapping (rate, included in price) of its lines.",
+                        odoo=order.amount_total,
+                        ls=float(total),
+                        sale=header.get("lightspeed_sale_id"),
+                    )
+                )
+            rounding = self.env.ref("lightspeed_connector.product_lightspeed_rounding")
+            order.write(
+                {
+                    "lines": [
+                        (
+                            0,
+                            0,
+                            self._with_amounts(
+                                {
+                                    "product_id": rounding.id,
+                                    "qty": 1.0,
+                                    "price_unit": difference,
+                                    "discount": 0.0,
+                                    "tax_ids": [(6, 0, [])],
+                                },
+                                session,
+                            ),
+                        )
+                    ]
+                }
+            )
+            order._compute_prices()
+        for vals in payments:
+            order.add_payment(dict(vals, pos_order_id=order.id))
+        if not order._is_pos_order_paid():
+            raise SaleMappingError(
+                _(
+                    "Sale %(sale)s: payments (%(paid)s) do not match the total (%(total)s).",
+                    sale=header.get("lightspeed_sale_id"),
+                    paid=order.amount_paid,
+                    total=order.amount_total,
+                )
+            )
+        order._process_saved_order(False)
+        return order
+
+    def _with_amounts(self, vals, session):
+        """Line values with Odoo's subtotals (what the session closing will recompute)."""
+        taxes = (
+            self.env["account.tax"].browse(vals["tax_ids"][0][2]) if vals.get("tax_ids") else False
+        )
+        price = vals["price_unit"] * (1 - (vals.get("discount") or 0.0) / 100.0)
+        if taxes:
+            res = taxes.compute_all(price, session.currency_id, vals["qty"])
+            subtotal, subtotal_incl = res["total_excluded"], res["total_included"]
+        else:
+            subtotal = subtotal_incl = session.currency_id.round(price * vals["qty"])
+        return dict(vals, price_subtotal=subtotal, price_subtotal_incl=subtotal_incl)
+
+    def _can_rebuild(self, order):
+        """An order can be replaced in place while its session is open and no stock moved."""
+        return order.session_id.state == "opened" and not order.picking_ids
+
+    def _rebuild_order(self, order, sale, shop):
+        """Replace an order of a still-open session by the edited sale."""
+        session = order.session_id
+        resolved = self._resolve(sale, shop, session, order.lightspeed_business_date)
+        header = prepare_pos_order_vals(sale, resolved)
+        lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
+        payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
+        # Nothing left the shop yet (no picking): the paid order can go back to draft and be
+        # replaced, keeping the same key.
+        order.payment_ids.unlink()
+        order.write({"state": "draft"})
+        order.unlink()
+        return self._create_paid_order(session, header, lines, payments, expected_total(sale))
+
+    def _reversal_lines(self, orders):
+        """Lines that cancel everything booked so far for a sale (incl. rounding).
+
+        They point at the refunded lines only when a single order was booked: Odoo derives
+        the refunded order from those links and expects one.
+        """
+        link = len(orders) == 1
+        return [
+            {
+                "product_id": line.product_id.id,
+                "qty": -line.qty,
+                "price_unit": line.price_unit,
+                "discount": line.discount,
+                "tax_ids": [(6, 0, line.tax_ids.ids)],
+                "full_product_name": line.full_product_name,
+                "refunded_orderline_id": line.id if link and line.qty > 0 else False,
+            }
+            for line in orders.lines
+        ]
+
+    def _reversal_payments(self, orders):
+        return [
+            {
+                "payment_method_id": payment.payment_method_id.id,
+                "amount": -payment.amount,
+                "payment_date": fields.Datetime.now(),
+            }
+            for payment in orders.payment_ids
+        ]
+
+    def _process_void(self, record, sale, shop, order, fingerprint):
+        if not order:
+            record.write(
+                {
+                    "state": "skipped",
+                    "error_message": _(
+                        "Sale %(sale)s was voided in Lightspeed before it was imported.",
+                        sale=sale.sale_id,
+                    ),
+                    "applied_fingerprint": fingerprint,
+                    "synced_at": fields.Datetime.now(),
+                }
+            )
+            return "skipped"
+        key = f"{sale.sale_id}/void"
+        reversal = self.env["pos.order"].search(
+            [
+                ("lightspeed_backend_id", "=", order.lightspeed_backend_id.id),
+                ("lightspeed_id", "=", key),
+            ],
+            limit=1,
+        )
+        if not reversal:
+            orders = self.env["pos.order"].search(
+                [
+                    ("lightspeed_backend_id", "=", order.lightspeed_backend_id.id),
+                    ("lightspeed_sale_id", "=", sale.sale_id),
+                ]
+            )
+            reversal = self._create_reversal(shop, sale, order, orders, key, "void")
+        self._mark_done(record, reversal, fingerprint)
+        return "updated"
+
+    def _create_reversal(
+        self, shop, sale, order, orders, key, kind, extra_lines=(), extra_payments=()
+    ):
+        now = fields.Datetime.now()
+        business_day = self._business_date(shop, now=now)
+        session = self._get_session(shop, business_day)
+        lines = self._reversal_lines(orders) + list(extra_lines)
+        payments = self._reversal_payments(orders) + list(extra_payments)
+        header = {
+            "date_order": now,
+            "pos_reference": order.pos_reference,
+            "employee_id": order.employee_id.id,
+            "lightspeed_backend_id": order.lightspeed_backend_id.id,
+            "lightspeed_id": key,
+            "lightspeed_sale_id": sale.sale_id,
+            "lightspeed_kind": kind,
+            "lightspeed_shop_id": shop.id,
+            "lightspeed_register_id": order.lightspeed_register_id.id,
+            "lightspeed_department_id": order.lightspeed_department_id.id,
+            "lightspeed_business_date": business_day,
+            "amount_paid": 0.0,
+            "amount_return": 0.0,
+        }
+        total = sum(p["amount"] for p in payments)
+        return self._create_paid_order(
+            session, header, lines, payments, Decimal(str(round(total, 2)))
+        )
+
+    def _create_correction(self, record, sale, shop, order):
+        """A closed order was edited in Lightspeed: book the difference as one new order."""
+        orders = self.env["pos.order"].search(
+            [
+                ("lightspeed_backend_id", "=", order.lightspeed_backend_id.id),
+                ("lightspeed_sale_id", "=", sale.sale_id),
+            ]
+        )
+        business_day = self._business_date(shop, now=fields.Datetime.now())
+        session = self._get_session(shop, business_day)
+        resolved = self._resolve(sale, shop, session, business_day)
+        new_lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
+        new_payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
+        key = f"{sale.sale_id}/c{len(orders)}"
+        return self._create_reversal(
+            shop, sale, order, orders, key, "correction", new_lines, new_payments
+        )
+
+    # === SESSIONS === #
+
+    def _business_date(self, shop, sale=None, now=None):
+        moment = (sale.complete_time or sale.change_stamp) if sale else now
+        return business_date(moment, shop.get_zoneinfo(), shop.backend_id.day_cutoff_hour)
+
+    def _get_session(self, shop, business_day):
+        """The open session of the shop for that business day, opening it if needed.
+
+        Odoo allows one open session per point of sale: a session of another day is closed
+        first (a late sale for a closed day gets a short extra session of its own day).
+        """
+        Session = self.env["pos.session"]
+        config = shop.pos_config_id
+        session = Session.search(
+            [
+                ("config_id", "=", config.id),
+                ("state", "=", "opened"),
+                ("lightspeed_business_date", "=", business_day),
+            ],
+            limit=1,
+        )
+        if session:
+            return session
+        for other in Session.search([("config_id", "=", config.id), ("state", "!=", "closed")]):
+            self._close_session(other)
+        session = Session.create(
+            {
+                "config_id": config.id,
+                "lightspeed_shop_id": shop.id,
+                "lightspeed_business_date": business_day,
+            }
+        )
+        session.update_stock_at_closing = shop.backend_id.update_stock_at_closing
+        session.set_opening_control(session.cash_register_balance_start, "")
+        return session
+
+    def _close_session(self, session):
+        """Close with counted cash = expected cash (no bogus loss line); raise if Odoo refuses."""
+        if session.state == "opening_control":
+            session.set_opening_control(session.cash_register_balance_start, "")
+        if session.cash_journal_id:
+            result = session.post_closing_cash_details(session.cash_register_balance_end)
+            if not result.get("successful", True):
+                raise UserError(result.get("message") or _("Cash closing failed."))
+            session.invalidate_recordset(["cash_register_balance_end", "cash_register_difference"])
+        result = session.close_session_from_ui()
+        if not result.get("successful"):
+            raise UserError(
+                _(
+                    "Odoo refused to close session %(session)s: %(msg)s",
+                    session=session.name,
+                    msg=result.get("message") or result,
+                )
+            )
+        return True
+
+    @api.model
+    def _close_finished_sessions(self, backend):
+        """Close the sessions whose business day is over in the shop's time zone."""
+        now = fields.Datetime.now()
+        sessions = self.env["pos.session"].search(
+            [
+                ("lightspeed_shop_id.backend_id", "=", backend.id),
+                ("state", "=", "opened"),
+                ("lightspeed_business_date", "!=", False),
+            ]
+        )
+        for session in sessions:
+            shop = session.lightspeed_shop_id
+            _start, end = business_day_bounds(
+                session.lightspeed_business_date, shop.get_zoneinfo(), backend.day_cutoff_hour
+            )
+            if end <= now:
+                self._close_session(session)
