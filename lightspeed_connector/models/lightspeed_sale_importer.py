@@ -16,6 +16,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..api import LightspeedError, PayloadError, Sale
+from ..const import PARAM_MAX_ATTEMPTS
 from ..mapping.sale import (
     ResolvedSale,
     SaleMappingError,
@@ -63,12 +64,17 @@ class LightspeedSaleImporter(models.AbstractModel):
         client = backend._get_client()
         with backend._lightspeed_errors():
             fetched = self._stage(backend, client, shops, run, date_from, date_to)
+        max_attempts = backend._default_param(PARAM_MAX_ATTEMPTS, 3)
         records = self.env["lightspeed.sync.record"].search(
             [
                 ("backend_id", "=", backend.id),
                 ("record_type", "=", "sale"),
-                ("state", "=", "pending"),
                 ("shop_id", "in", shops.ids),
+                "|",
+                ("state", "=", "pending"),
+                "&",
+                ("state", "=", "error"),
+                ("attempt_count", "<", max_attempts),
             ]
         )
         stats = self._process_records(records, run=run)

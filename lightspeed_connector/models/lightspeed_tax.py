@@ -72,22 +72,29 @@ class LightspeedTax(models.Model):
 
     @api.model
     def _rows_from_tax_category(self, category):
-        """Mapping rows for the non-zero rates of one tax category payload object."""
+        """Mapping rows for the non-zero rates of one tax category, including the per tax class
+        override rates (e.g. a reduced VAT rate for some items)."""
         rows = []
-        for slot, name, rate in (
-            ("tax1", category.tax1_name, category.tax1_rate),
-            ("tax2", category.tax2_name, category.tax2_rate),
-        ):
-            if not rate:
-                continue
-            rows.append(
-                {
-                    "lightspeed_id": f"{category.tax_category_id}/{slot}",
-                    "tax_category_lightspeed_id": category.tax_category_id,
-                    "slot": slot,
-                    "name": name or _("Tax %(slot)s", slot=slot[-1]),
-                    "rate": float(rate * 100),
-                    "price_include": bool(category.is_tax_inclusive),
-                }
-            )
+        sources = [(None, category.tax1_rate, category.tax2_rate)] + [
+            (klass.tax_class_id, klass.tax1_rate, klass.tax2_rate) for klass in category.classes
+        ]
+        for class_id, *rates in sources:
+            for slot, name, rate in zip(
+                ("tax1", "tax2"), (category.tax1_name, category.tax2_name), rates, strict=True
+            ):
+                if not rate:
+                    continue
+                key = f"{category.tax_category_id}/{slot}"
+                if class_id:
+                    key = f"{category.tax_category_id}/class{class_id}/{slot}"
+                rows.append(
+                    {
+                        "lightspeed_id": key,
+                        "tax_category_lightspeed_id": category.tax_category_id,
+                        "slot": slot,
+                        "name": name or _("Tax %(slot)s", slot=slot[-1]),
+                        "rate": float(rate * 100),
+                        "price_include": bool(category.is_tax_inclusive),
+                    }
+                )
         return rows

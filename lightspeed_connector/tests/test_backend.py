@@ -314,7 +314,17 @@ class TestOAuthCallback(HttpCase):
             "active",
         ):
             self.assertIn(name, fields)
-        for method in ("action_import_sales", "action_import_clock_ins"):
-            with self.assertRaises(Fault) as caught, self.assertLogs("odoo.http", "WARNING"):
-                call(db, uid, "admin", "lightspeed.backend", method, [[self.backend.id]])
-            self.assertIn("not available yet", caught.exception.faultString)
+        result = call(
+            db, uid, "admin", "lightspeed.backend", "action_import_sales", [[self.backend.id]]
+        )
+        self.assertEqual(result["tag"], "display_notification")
+        with self.assertRaises(Fault) as caught, self.assertLogs("odoo.http", "WARNING"):
+            call(
+                db,
+                uid,
+                "admin",
+                "lightspeed.backend",
+                "action_import_clock_ins",
+                [[self.backend.id]],
+            )
+        self.assertIn("not available yet", caught.exception.faultString)

@@ -1,0 +1,329 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from ..tools import business_date
+from .common import LightspeedCommon
+
+CLIENT_LOGGER = "odoo.addons.lightspeed_connector.api.client"
+
+
+class SaleImportCommon(LightspeedCommon):
+    """A connected backend with every shop mapped and importing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        backend = cls.backend
+        code, _state = cls.simulator.approve(backend.action_connect()["url"])
+        backend._complete_authorization(code)
+        backend.write({"initial_import_days": 5, "correction_window_days": 2})
+        cls.departments = {}
+        for shop in backend.shop_ids.filtered(lambda s: not s.remote_archived):
+            warehouse = cls.env["stock.warehouse"].create(
+                {"name": f"Lightspeed {shop.name}", "code": f"LS{shop.lightspeed_id}"}
+            )
+            department = cls.env["hr.department"].create({"name": f"Shop {shop.name}"})
+            cls.departments[shop.lightspeed_id] = department
+            shop.write(
+                {
+                    "warehouse_id": warehouse.id,
+                    "department_id": department.id,
+                    "import_enabled": True,
+                }
+            )
+        backend.payment_type_ids.action_create_payment_methods()
+        cls.cashier = cls.env["hr.employee"].create({"name": "Mapped cashier"})
+        cls.mapped_employee = backend.employee_ids.filtered(lambda e: not e.remote_archived)[:1]
+        cls.mapped_employee.employee_id = cls.cashier
+
+    def lightspeed_sales(self, **params):
+        """What Lightspeed holds, read independently of the importer."""
+        client = self.backend._get_client()
+        return list(
+            client.iter_sales(shop_ids=self.backend.shop_ids.mapped("lightspeed_id"), **params)
+        )
+
+    def orders_of(self, sale_id):
+        return self.env["pos.order"].search(
+            [("lightspeed_backend_id", "=", self.backend.id), ("lightspeed_sale_id", "=", sale_id)]
+        )
+
+    def import_sales(self):
+        return self.env["lightspeed.sale.importer"]._import(self.backend)
+
+
+@tagged("post_install", "-at_install")
+class TestSaleImport(SaleImportCommon):
+    simulator_args = ("--seed", "5", "--sales", "260", "--days", "4")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.first_run = cls.env["lightspeed.sale.importer"]._import(cls.backend)
+
+    def test_totals_per_shop_and_day_equal_lightspeed(self):
+        run = self.first_run
+        self.assertEqual(run.state, "done")
+        self.assertGreater(run.fetched_count, 200, "several pages were fetched")
+        self.assertGreater(run.created_count, 150)
+        self.assertLessEqual(run.request_count, 12 * run.fetched_count / 1000 + 8)
+        errors = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("state", "=", "error")]
+        )
+        self.assertFalse(errors, errors.mapped("error_message"))
+        since = datetime.now(timezone.utc) - timedelta(days=5)
+        expected = defaultdict(Decimal)
+        for sale in self.lightspeed_sales(completed_from=since):
+            if sale.voided:
+                continue
+            shop = self.backend.shop_ids.filtered(
+                lambda s, sale=sale: s.lightspeed_id == sale.shop_id
+            )
+            day = business_date(sale.complete_time, ZoneInfo(shop.timezone))
+            expected[(shop.id, day)] += sale.total
+        actual = defaultdict(Decimal)
+        for order in self.env["pos.order"].search(
+            [("lightspeed_backend_id", "=", self.backend.id)]
+        ):
+            key = (order.lightspeed_shop_id.id, order.lightspeed_business_date)
+            actual[key] += Decimal(str(order.amount_total))
+        self.assertEqual(set(expected), set(actual))
+        for key, total in expected.items():
+            self.assertAlmostEqual(float(actual[key]), float(total), places=2, msg=str(key))
+
+    def test_orders_carry_lightspeed_semantics(self):
+        orders = self.env["pos.order"].search([("lightspeed_backend_id", "=", self.backend.id)])
+        self.assertTrue(all(o.state in ("paid", "done") for o in orders))
+        split = orders.filtered(lambda o: len(o.payment_ids) > 1)
+        self.assertTrue(split, "split tenders become several payments")
+        refunds = orders.filtered(lambda o: o.lightspeed_kind == "refund")
+        self.assertTrue(refunds)
+        self.assertTrue(all(o.amount_total < 0 for o in refunds))
+        linked = refunds.lines.filtered("refunded_orderline_id")
+        self.assertTrue(linked, "refund lines point at the original line when it was imported")
+        for line in linked:
+            self.assertEqual(
+                line.refunded_orderline_id.order_id.lightspeed_backend_id, self.backend
+            )
+        self.assertTrue(orders.lines.filtered(lambda line: line.discount > 0), "discounts are kept")
+        misc = self.env.ref("lightspeed_connector.product_lightspeed_misc")
+        misc_lines = orders.lines.filtered(lambda line: line.product_id == misc)
+        self.assertTrue(misc_lines and all(misc_lines.mapped("full_product_name")))
+        sample = orders.filtered(lambda o: o.lightspeed_kind == "sale")[:1]
+        payload = self.env["lightspeed.sync.record"].search(
+            [("res_model", "=", "pos.order"), ("res_id", "=", sample.id)]
+        )
+        self.assertEqual(sample.pos_reference, payload.payload["ticketNumber"])
+        self.assertEqual(
+            sample.date_order,
+            fields.Datetime.to_datetime(payload.payload["completeTime"][:19].replace("T", " ")),
+        )
+        for shop in self.backend.shop_ids.filtered("import_enabled"):
+            shop_orders = orders.filtered(lambda o, shop=shop: o.lightspeed_shop_id == shop)
+            self.assertEqual(shop_orders.config_id, shop.pos_config_id)
+            self.assertEqual(shop_orders.lightspeed_department_id, shop.department_id)
+
+    def test_pos_orders_analysis_shows_imports(self):
+        mapped_id = self.mapped_employee.lightspeed_id
+        orders = self.env["pos.order"].search(
+            [("lightspeed_backend_id", "=", self.backend.id), ("employee_id", "=", self.cashier.id)]
+        )
+        self.assertTrue(orders, f"sales of Lightspeed employee {mapped_id} have a cashier")
+        self.env.flush_all()
+        rows = self.env["report.pos.order"].search([("order_id", "in", orders.ids)])
+        self.assertTrue(rows)
+        self.assertEqual(rows.employee_id, self.cashier)
+        self.assertEqual(set(rows.config_id.ids), set(orders.config_id.ids))
+        groups = self.env["report.pos.order"]._read_group(
+            [("order_id", "in", orders.ids)], ["date:hour"], ["price_total:sum"]
+        )
+        self.assertTrue(groups, "the analysis groups imported orders by hour")
+
+    def test_sessions_close_balanced_per_business_day(self):
+        sessions = self.env["pos.session"].search(
+            [("lightspeed_shop_id.backend_id", "=", self.backend.id)]
+        )
+        closed = sessions.filtered(lambda s: s.state == "closed")
+        self.assertTrue(closed, "past business days are closed")
+        for session in closed:
+            self.assertEqual(session.move_id.state, "posted")
+            self.assertEqual(session.move_id.date, session.lightspeed_business_date)
+            lines = session.move_id.line_ids
+            self.assertAlmostEqual(sum(lines.mapped("debit")), sum(lines.mapped("credit")), 2)
+            self.assertFalse(
+                session.statement_line_ids.filtered(lambda st: "Loss" in (st.payment_ref or "")),
+                "counted cash equals expected cash: no bogus loss",
+            )
+            self.assertTrue(all(o.state == "done" for o in session.order_ids))
+        open_days = sessions.filtered(lambda s: s.state == "opened")
+        for session in open_days:
+            shop = session.lightspeed_shop_id
+            today = business_date(fields.Datetime.now(), shop.get_zoneinfo())
+            self.assertEqual(session.lightspeed_business_date, today, "only today stays open")
+        by_day = defaultdict(int)
+        for session in sessions:
+            by_day[(session.config_id.id, session.lightspeed_business_date)] += 1
+        self.assertEqual(max(by_day.values()), 1, "one session per shop per business day")
+
+    def test_rerun_changes_nothing(self):
+        count = self.env["pos.order"].search_count(
+            [("lightspeed_backend_id", "=", self.backend.id)]
+        )
+        run = self.import_sales()
+        self.assertEqual(run.created_count, 0)
+        self.assertEqual(run.updated_count, 0)
+        self.assertEqual(run.failed_count, 0)
+        self.assertEqual(
+            self.env["pos.order"].search_count([("lightspeed_backend_id", "=", self.backend.id)]),
+            count,
+        )
+
+    def test_void_after_import_reverses_once(self):
+        sale_id = self.simulator.admin("find_sales", kind="normal", limit=200)["sale_ids"][-1]
+        original = self.orders_of(str(sale_id))
+        self.assertEqual(len(original), 1)
+        self.simulator.admin("void_sale", sale_id=sale_id, reason="Wrong customer")
+        self.import_sales()
+        self.import_sales()
+        orders = self.orders_of(str(sale_id))
+        reversal = orders.filtered(lambda o: o.lightspeed_kind == "void")
+        self.assertEqual(len(reversal), 1, "exactly one reversal, however often it runs")
+        self.assertAlmostEqual(reversal.amount_total, -original.amount_total, 2)
+        self.assertAlmostEqual(sum(orders.mapped("amount_total")), 0.0, 2)
+        self.assertIn(original.state, ("paid", "done"), "the imported order is never edited")
+
+    def test_edit_inside_window_updates(self):
+        sale_id = self.simulator.admin("find_sales", kind="normal", limit=200)["sale_ids"][-2]
+        before = self.orders_of(str(sale_id))
+        edited = self.simulator.admin("edit_sale", sale_id=sale_id, line_index=0, unit_quantity=3)
+        run = self.import_sales()
+        self.assertEqual(run.updated_count, 1)
+        after = self.orders_of(str(sale_id))
+        self.assertAlmostEqual(sum(after.mapped("amount_total")), float(edited["total"]), 2)
+        if before.session_id.state == "closed":
+            self.assertEqual(len(after), 2, "a closed order gets one correction order")
+            self.assertEqual((after - before).lightspeed_kind, "correction")
+        self.assertEqual(self.import_sales().updated_count, 0)
+
+    def test_voided_before_import_is_skipped(self):
+        records = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("state", "=", "skipped")]
+        )
+        self.assertTrue(records, "the simulated history has sales voided before import")
+        self.assertIn("voided", records[0].error_message)
+        self.assertFalse(self.orders_of(records[0].lightspeed_id))
+
+
+@tagged("post_install", "-at_install")
+class TestSaleImportFailures(SaleImportCommon):
+    simulator_args = ("--seed", "9", "--sales", "120", "--days", "2")
+
+    def test_unmapped_payment_type_fails_then_retries(self):
+        visa = self.backend.payment_type_ids.filtered(lambda p: p.name == "Visa")
+        method = visa.payment_method_id
+        visa.payment_method_id = False
+        run = self.import_sales()
+        failed = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("state", "=", "error")]
+        )
+        self.assertTrue(failed)
+        self.assertEqual(run.failed_count, len(failed))
+        self.assertIn("Visa", failed[0].error_message)
+        self.assertIn("Payment Types", failed[0].error_message)
+        self.assertEqual(set(failed.mapped("attempt_count")), {1})
+        self.assertFalse(
+            self.env["pos.order"].search(
+                [("lightspeed_sale_id", "in", failed.mapped("lightspeed_id"))]
+            )
+        )
+        visa.payment_method_id = method
+        failed.action_retry()
+        self.assertEqual(set(failed.mapped("state")), {"done"})
+        self.assertTrue(all(self.orders_of(rec.lightspeed_id) for rec in failed))
+
+    def test_bad_payloads_and_unknown_shops_are_errors(self):
+        Record = self.env["lightspeed.sync.record"]
+        broken = Record.create(
+            {
+                "backend_id": self.backend.id,
+                "record_type": "sale",
+                "lightspeed_id": "broken-1",
+                "payload": {"ticketNumber": "x", "total": "abc"},
+            }
+        )
+        unknown = Record.create(
+            {
+                "backend_id": self.backend.id,
+                "record_type": "sale",
+                "lightspeed_id": "999001",
+                "payload": {"saleID": "999001", "shopID": "77", "completed": "true", "total": "1"},
+            }
+        )
+        self.env["lightspeed.sale.importer"]._process_records(broken | unknown)
+        self.assertEqual(broken.state, "error")
+        self.assertIn("cannot read", broken.error_message)
+        self.assertEqual(unknown.state, "error")
+        self.assertIn("77", unknown.error_message)
+        self.assertIn("Sync metadata", unknown.error_message)
+
+    def test_crash_mid_fetch_loses_and_duplicates_nothing(self):
+        importer = self.env["lightspeed.sale.importer"]
+        shops = self.backend.shop_ids.filtered("import_enabled")
+        run = self.env["lightspeed.sync.run"].create(
+            {"backend_id": self.backend.id, "run_type": "sale"}
+        )
+        # The first page is served, then Lightspeed fails for good: the process "dies" here,
+        # after the first page was staged (committed, outside tests) with its cursor.
+        self.simulator.admin("inject", kind="503", count=100, path_contains="after=")
+        self.addCleanup(self.simulator.admin, "clear_injections")
+        # (no assertRaises: it would roll back to a savepoint, and the staged page with it)
+        died = False
+        with self.assertLogs(CLIENT_LOGGER, "WARNING"):
+            try:
+                importer._stage(self.backend, self.backend._get_client(), shops, run)
+            except UserError:
+                died = True
+        self.assertTrue(died)
+        staged = self.env["lightspeed.sync.record"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(len(staged), 100)
+        self.assertTrue(self.backend.sales_cursor)
+        self.simulator.admin("clear_injections")
+        self.import_sales()
+        self.import_sales()
+        records = self.env["lightspeed.sync.record"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(len(records), len(set(records.mapped("lightspeed_id"))))
+        self.assertGreater(len(records), 100, "the rest was fetched on the next run")
+        orders = self.env["pos.order"].search([("lightspeed_backend_id", "=", self.backend.id)])
+        self.assertEqual(len(orders), len(set(orders.mapped("lightspeed_id"))), "no duplicates")
+        self.assertEqual(
+            set(records.filtered(lambda r: r.state == "done" and r.res_id).mapped("res_id")),
+            set(orders.filtered(lambda o: o.lightspeed_kind in ("sale", "refund")).ids)
+            | set(orders.filtered(lambda o: o.lightspeed_kind == "void").ids),
+        )
+
+    def test_cron_imports_connected_backends_only(self):
+        self.env["lightspeed.backend"]._cron_import_sales()
+        self.assertTrue(
+            self.env["pos.order"].search_count([("lightspeed_backend_id", "=", self.backend.id)])
+        )
+        self.backend.action_disable()
+        runs = self.env["lightspeed.sync.run"].search_count([("backend_id", "=", self.backend.id)])
+        self.env["lightspeed.backend"]._cron_import_sales()
+        self.assertEqual(
+            self.env["lightspeed.sync.run"].search_count([("backend_id", "=", self.backend.id)]),
+            runs,
+            "a disabled backend is skipped",
+        )
+
+    def test_action_import_sales_reports(self):
+        action = self.backend.action_import_sales()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("orders created", action["params"]["message"])
