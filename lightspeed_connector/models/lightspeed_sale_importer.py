@@ -219,12 +219,8 @@ class LightspeedSaleImporter(models.AbstractModel):
             if record.applied_fingerprint == fingerprint:
                 self._mark_done(record, order, fingerprint)
                 return "unchanged"
-            if self._can_rebuild(order):
-                order = self._rebuild_order(order, sale, shop)
-                self._mark_done(record, order, fingerprint)
-            else:
-                correction = self._create_correction(record, sale, shop, order)
-                self._mark_done(record, correction, fingerprint)
+            correction = self._create_correction(sale, shop, order)
+            self._mark_done(record, correction, fingerprint)
             return "updated"
         order = self._create_sale_order(sale, shop)
         self._mark_done(record, order, fingerprint)
@@ -479,24 +475,6 @@ class LightspeedSaleImporter(models.AbstractModel):
             subtotal = subtotal_incl = session.currency_id.round(price * vals["qty"])
         return dict(vals, price_subtotal=subtotal, price_subtotal_incl=subtotal_incl)
 
-    def _can_rebuild(self, order):
-        """An order can be replaced in place while its session is open and no stock moved."""
-        return order.session_id.state == "opened" and not order.picking_ids
-
-    def _rebuild_order(self, order, sale, shop):
-        """Replace an order of a still-open session by the edited sale."""
-        session = order.session_id
-        resolved = self._resolve(sale, shop, session, order.lightspeed_business_date)
-        header = prepare_pos_order_vals(sale, resolved)
-        lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
-        payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
-        # Nothing left the shop yet (no picking): the paid order can go back to draft and be
-        # replaced, keeping the same key.
-        order.payment_ids.unlink()
-        order.write({"state": "draft"})
-        order.unlink()
-        return self._create_paid_order(session, header, lines, payments, expected_total(sale))
-
     def _reversal_lines(self, orders):
         """Lines that cancel everything booked so far for a sale (incl. rounding).
 
@@ -560,16 +538,23 @@ class LightspeedSaleImporter(models.AbstractModel):
         self._mark_done(record, reversal, fingerprint)
         return "updated"
 
-    def _create_reversal(
-        self, shop, sale, order, orders, key, kind, extra_lines=(), extra_payments=()
-    ):
+    def _adjustment_session(self, shop, order):
+        """Where a void or a correction is booked: in the original day while its session is
+        still open (the day then matches Lightspeed's own figures), otherwise today."""
+        if order.session_id.state == "opened":
+            return order.session_id, order.lightspeed_business_date, order.date_order
         now = fields.Datetime.now()
         business_day = self._business_date(shop, now=now)
-        session = self._get_session(shop, business_day)
+        return self._get_session(shop, business_day), business_day, now
+
+    def _create_reversal(
+        self, shop, sale, order, orders, key, kind, extra_lines=(), extra_payments=(), where=None
+    ):
+        session, business_day, when = where or self._adjustment_session(shop, order)
         lines = self._reversal_lines(orders) + list(extra_lines)
         payments = self._reversal_payments(orders) + list(extra_payments)
         header = {
-            "date_order": now,
+            "date_order": when,
             "pos_reference": order.pos_reference,
             "employee_id": order.employee_id.id,
             "lightspeed_backend_id": order.lightspeed_backend_id.id,
@@ -588,22 +573,26 @@ class LightspeedSaleImporter(models.AbstractModel):
             session, header, lines, payments, Decimal(str(round(total, 2)))
         )
 
-    def _create_correction(self, record, sale, shop, order):
-        """A closed order was edited in Lightspeed: book the difference as one new order."""
+    def _create_correction(self, sale, shop, order):
+        """An imported sale was edited in Lightspeed: book the difference as one new order.
+
+        Odoo forbids editing a paid order (no return to draft, no line deletion), so the
+        correction reverses everything booked for the sale and re-books the new version, in the
+        original day's session while it is open (today's otherwise).
+        """
         orders = self.env["pos.order"].search(
             [
                 ("lightspeed_backend_id", "=", order.lightspeed_backend_id.id),
                 ("lightspeed_sale_id", "=", sale.sale_id),
             ]
         )
-        business_day = self._business_date(shop, now=fields.Datetime.now())
-        session = self._get_session(shop, business_day)
-        resolved = self._resolve(sale, shop, session, business_day)
+        where = self._adjustment_session(shop, order)
+        resolved = self._resolve(sale, shop, where[0], where[1])
         new_lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
         new_payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
         key = f"{sale.sale_id}/c{len(orders)}"
         return self._create_reversal(
-            shop, sale, order, orders, key, "correction", new_lines, new_payments
+            shop, sale, order, orders, key, "correction", new_lines, new_payments, where
         )
 
     # === SESSIONS === #

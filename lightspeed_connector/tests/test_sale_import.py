@@ -5,9 +5,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from odoo import fields
-from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..api import LightspeedError
 from ..tools import business_date
 from .common import LightspeedCommon
 
@@ -178,12 +178,41 @@ class TestSaleImport(SaleImportCommon):
             [("lightspeed_backend_id", "=", self.backend.id)]
         )
         run = self.import_sales()
+        errors = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("state", "=", "error")]
+        )
         self.assertEqual(run.created_count, 0)
         self.assertEqual(run.updated_count, 0)
-        self.assertEqual(run.failed_count, 0)
+        self.assertEqual(run.failed_count, 0, errors.mapped("error_message"))
         self.assertEqual(
             self.env["pos.order"].search_count([("lightspeed_backend_id", "=", self.backend.id)]),
             count,
+        )
+
+    def test_voided_before_import_is_skipped(self):
+        records = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("state", "=", "skipped")]
+        )
+        self.assertTrue(records, "the simulated history has sales voided before import")
+        self.assertIn("voided", records[0].error_message)
+        self.assertFalse(self.orders_of(records[0].lightspeed_id))
+
+
+@tagged("post_install", "-at_install")
+class TestSaleCorrections(SaleImportCommon):
+    """Voids and edits change the simulator's data: they get a simulator of their own."""
+
+    simulator_args = ("--seed", "21", "--sales", "90", "--days", "3")
+
+    def setUp(self):
+        super().setUp()
+        self.import_sales()
+
+    def errors(self):
+        return (
+            self.env["lightspeed.sync.record"]
+            .search([("backend_id", "=", self.backend.id), ("state", "=", "error")])
+            .mapped("error_message")
         )
 
     def test_void_after_import_reverses_once(self):
@@ -205,21 +234,16 @@ class TestSaleImport(SaleImportCommon):
         before = self.orders_of(str(sale_id))
         edited = self.simulator.admin("edit_sale", sale_id=sale_id, line_index=0, unit_quantity=3)
         run = self.import_sales()
-        self.assertEqual(run.updated_count, 1)
+        self.assertEqual(run.updated_count, 1, self.errors())
         after = self.orders_of(str(sale_id))
         self.assertAlmostEqual(sum(after.mapped("amount_total")), float(edited["total"]), 2)
-        if before.session_id.state == "closed":
-            self.assertEqual(len(after), 2, "a closed order gets one correction order")
-            self.assertEqual((after - before).lightspeed_kind, "correction")
+        self.assertEqual(len(after), 2, "the paid order stays; one correction order is added")
+        correction = after - before
+        self.assertEqual(correction.lightspeed_kind, "correction")
+        if before.session_id.state == "opened":
+            self.assertEqual(correction.session_id, before.session_id, "same open day")
+            self.assertEqual(correction.lightspeed_business_date, before.lightspeed_business_date)
         self.assertEqual(self.import_sales().updated_count, 0)
-
-    def test_voided_before_import_is_skipped(self):
-        records = self.env["lightspeed.sync.record"].search(
-            [("backend_id", "=", self.backend.id), ("state", "=", "skipped")]
-        )
-        self.assertTrue(records, "the simulated history has sales voided before import")
-        self.assertIn("voided", records[0].error_message)
-        self.assertFalse(self.orders_of(records[0].lightspeed_id))
 
 
 @tagged("post_install", "-at_install")
@@ -289,7 +313,7 @@ class TestSaleImportFailures(SaleImportCommon):
         with self.assertLogs(CLIENT_LOGGER, "WARNING"):
             try:
                 importer._stage(self.backend, self.backend._get_client(), shops, run)
-            except UserError:
+            except LightspeedError:
                 died = True
         self.assertTrue(died)
         staged = self.env["lightspeed.sync.record"].search([("backend_id", "=", self.backend.id)])
