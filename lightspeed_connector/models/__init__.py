@@ -10,4 +10,8 @@ from . import lightspeed_tax
 from . import lightspeed_sync_record
 from . import lightspeed_sync_run
 from . import pos_order
+from . import lightspeed_kpi_field
+from . import lightspeed_kpi_fact
+from . import lightspeed_kpi_visitor
+from . import lightspeed_weekly_balance
 from . import res_config_settings
