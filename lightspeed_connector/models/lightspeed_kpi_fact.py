@@ -38,9 +38,7 @@ class LightspeedKpiFact(models.Model):
     )
     data_type = fields.Selection(related="field_id.data_type", store=True)
     department_id = fields.Many2one("hr.department", index=True, ondelete="cascade")
-    shop_id = fields.Many2one(
-        "lightspeed.shop", required=True, index=True, ondelete="cascade"
-    )
+    shop_id = fields.Many2one("lightspeed.shop", required=True, index=True, ondelete="cascade")
     register_id = fields.Many2one("lightspeed.register", ondelete="set null")
     backend_id = fields.Many2one(related="shop_id.backend_id", store=True)
     company_id = fields.Many2one(related="shop_id.company_id", store=True, index=True)
@@ -107,9 +105,9 @@ class LightspeedKpiFact(models.Model):
         currency = line.order_id.currency_id
         taxes = line.tax_ids
         if taxes:
-            full = taxes.compute_all(
-                line.price_unit, currency, line.qty, product=line.product_id
-            )["total_included"]
+            full = taxes.compute_all(line.price_unit, currency, line.qty, product=line.product_id)[
+                "total_included"
+            ]
         else:
             full = currency.round(line.price_unit * line.qty)
         return currency.round(full - line.price_subtotal_incl)
@@ -159,9 +157,7 @@ class LightspeedKpiFact(models.Model):
             _logger.info(
                 "Lightspeed KPIs: %s approved department day(s) left unchanged", len(skipped)
             )
-        Balance._sync_actuals(
-            {key for key in touched if key[0]}, overwritten=locked & touched
-        )
+        Balance._sync_actuals({key for key in touched if key[0]}, overwritten=locked & touched)
         return skipped
 
     @api.model

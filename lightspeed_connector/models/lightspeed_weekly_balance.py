@@ -304,7 +304,7 @@ class LightspeedWeeklyBalanceDay(models.Model):
             detail = _("no figure changed")
         self.balance_id.message_post(
             body=_(
-                "Approved figures of %(date)s recomputed with \"overwrite approved numbers\": "
+                'Approved figures of %(date)s recomputed with "overwrite approved numbers": '
                 "%(detail)s.",
                 date=self.date,
                 detail=detail,
@@ -383,9 +383,7 @@ class LightspeedWeeklyBalanceLine(models.Model):
     split_hourly = fields.Boolean(related="field_id.split_hourly")
     actual = fields.Float(readonly=True)
     budget = fields.Float()
-    variance = fields.Float(
-        compute="_compute_variance", store=True, help="Actual minus budget."
-    )
+    variance = fields.Float(compute="_compute_variance", store=True, help="Actual minus budget.")
     variance_percent = fields.Float(
         string="Variance (%)",
         compute="_compute_variance",
