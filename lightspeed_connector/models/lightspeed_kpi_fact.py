@@ -34,7 +34,7 @@ class LightspeedKpiFact(models.Model):
     _order = "date desc, hour, field_id, id"
 
     field_id = fields.Many2one(
-        "lightspeed.kpi.field", string="Field", required=True, ondelete="cascade", index=True
+        "lightspeed.kpi.field", required=True, ondelete="cascade", index=True
     )
     data_type = fields.Selection(related="field_id.data_type", store=True)
     department_id = fields.Many2one("hr.department", index=True, ondelete="cascade")
@@ -157,7 +157,9 @@ class LightspeedKpiFact(models.Model):
             _logger.info(
                 "Lightspeed KPIs: %s approved department day(s) left unchanged", len(skipped)
             )
-        Balance._sync_actuals({key for key in touched if key[0]}, overwritten=locked & touched)
+        Balance.sudo()._sync_actuals(
+            {key for key in touched if key[0]}, overwritten=locked & touched
+        )
         return skipped
 
     @api.model

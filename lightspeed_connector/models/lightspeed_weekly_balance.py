@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import const
 from ..tools import to_local
@@ -12,6 +12,8 @@ from .lightspeed_kpi_fact import COUNTED_STATES, WEEKDAYS
 
 _logger = logging.getLogger(__name__)
 
+# Approval fields change only through action_approve / action_reopen / the scheduled action.
+APPROVAL_FIELDS = {"approved", "approved_by_id", "approved_at", "auto_confirmed", "reopened"}
 # Auto-confirm also catches up on days missed while the scheduler was down.
 AUTO_CONFIRM_LOOKBACK_DAYS = 7
 
@@ -133,9 +135,8 @@ class LightspeedWeeklyBalance(models.Model):
         for fact in facts:
             totals[(fact.department_id.id, fact.date, fact.field_id.id)] += fact.value
         Field = self.env["lightspeed.kpi.field"]
-        Line = self.env["lightspeed.weekly.balance.line"].with_context(
-            lightspeed_kpi_overwrite=True
-        )
+        # Actuals are system-written (users cannot type them): sudo, after the lock checks.
+        Line = self.env["lightspeed.weekly.balance.line"].sudo()
         changes = defaultdict(list)
         new_lines = []
         for key, day in days.items():
@@ -152,7 +153,9 @@ class LightspeedWeeklyBalance(models.Model):
                 if line.currency_id.compare_amounts(line.actual, actual):
                     if key in overwritten:
                         changes[day].append((field, line.actual, actual))
-                    line.with_context(lightspeed_kpi_overwrite=True).write({"actual": actual})
+                    line.sudo().with_context(lightspeed_kpi_overwrite=True).write(
+                        {"actual": actual}
+                    )
         Line.create(new_lines)
         for key in overwritten:
             day = days.get(key)
@@ -259,6 +262,11 @@ class LightspeedWeeklyBalanceDay(models.Model):
         for day in self:
             day.display_name = f"{day.department_id.name} {day.date}"
 
+    def write(self, vals):
+        if APPROVAL_FIELDS & set(vals) and not self.env.su:
+            raise AccessError(_("Approve or reopen days with their buttons."))
+        return super().write(vals)
+
     def action_approve(self):
         self._approve()
         return True
@@ -267,7 +275,7 @@ class LightspeedWeeklyBalanceDay(models.Model):
         if not self.env.user.has_group("lightspeed_connector.group_lightspeed_manager"):
             raise UserError(_("Only a Lightspeed administrator can reopen an approved day."))
         days = self.filtered("approved")
-        days.write(
+        days.sudo().write(
             {"approved": False, "approved_by_id": False, "approved_at": False, "reopened": True}
         )
         for day in days:
@@ -278,7 +286,7 @@ class LightspeedWeeklyBalanceDay(models.Model):
 
     def _approve(self, auto=False):
         days = self.filtered(lambda d: not d.approved)
-        days.write(
+        days.sudo().write(
             {
                 "approved": True,
                 "approved_by_id": self.env.user.id,
@@ -375,9 +383,7 @@ class LightspeedWeeklyBalanceLine(models.Model):
     date = fields.Date(related="day_id.date", store=True)
     weekday = fields.Selection(related="day_id.weekday", store=True)
     approved = fields.Boolean(related="day_id.approved", store=True)
-    field_id = fields.Many2one(
-        "lightspeed.kpi.field", string="Field", required=True, ondelete="cascade"
-    )
+    field_id = fields.Many2one("lightspeed.kpi.field", required=True, ondelete="cascade")
     sequence = fields.Integer(related="field_id.sequence", store=True)
     data_type = fields.Selection(related="field_id.data_type", store=True)
     split_hourly = fields.Boolean(related="field_id.split_hourly")
@@ -403,11 +409,10 @@ class LightspeedWeeklyBalanceLine(models.Model):
             line.variance_percent = 100.0 * line.variance / line.budget if line.budget else 0.0
 
     def write(self, vals):
-        if (
-            {"actual", "budget"} & set(vals)
-            and not self.env.context.get("lightspeed_kpi_overwrite")
-            and any(self.mapped("approved"))
-        ):
+        if "actual" in vals and not self.env.su:
+            raise AccessError(_("Actual figures come from the imported orders."))
+        overwrite = self.env.su and self.env.context.get("lightspeed_kpi_overwrite")
+        if {"actual", "budget"} & set(vals) and not overwrite and any(self.mapped("approved")):
             raise UserError(_("This day is approved; its figures are locked."))
         return super().write(vals)
 

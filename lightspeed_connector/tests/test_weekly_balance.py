@@ -8,7 +8,7 @@ from datetime import date, datetime
 from lxml import etree
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 
@@ -572,5 +572,15 @@ class TestWeeklyBalance(TransactionCase):
         line.budget = 45.0
         self.assertTrue(line.balance_id.name)
         self.assertTrue(self.Fact.with_user(user).search_count([]))
+        with self.assertRaises(AccessError):
+            line.actual = 1.0
+        with self.assertRaises(AccessError):
+            line.day_id.approved = True
+        self.env["lightspeed.kpi.visitor"].with_user(user).create(
+            {"shop_id": self.shop_ams.id, "date": AMS_DAY, "hour": "09", "visitors": 12}
+        )
+        self.assertEqual(self._line(self.dep_ams, AMS_DAY, "visitors").actual, 12)
         line.day_id.action_approve()
         self.assertEqual(line.day_id.approved_by_id, user)
+        with self.assertRaises(UserError):
+            line.budget = 46.0
