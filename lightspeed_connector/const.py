@@ -17,3 +17,6 @@ PARAM_MAX_ATTEMPTS = "lightspeed_connector.max_attempts"
 
 # A refresh token unused for 30 days expires at Lightspeed; refresh well before that.
 KEEP_ALIVE_DAYS = 7
+
+# Weekly balance: local hour (shop time zone) at which the previous day is approved.
+PARAM_AUTO_CONFIRM_HOUR = "lightspeed_connector.auto_confirm_hour"

@@ -13,4 +13,8 @@ from . import lightspeed_item
 from . import lightspeed_sale_importer
 from . import lightspeed_backend_sales
 from . import pos_order
+from . import lightspeed_kpi_field
+from . import lightspeed_kpi_fact
+from . import lightspeed_kpi_visitor
+from . import lightspeed_weekly_balance
 from . import res_config_settings

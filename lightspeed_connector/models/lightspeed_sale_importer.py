@@ -196,7 +196,31 @@ class LightspeedSaleImporter(models.AbstractModel):
                 record.run_id = run
             if index % COMMIT_EVERY == 0 and not _testing():
                 self.env.cr.commit()  # pylint: disable=invalid-commit -- keep finished batches
+        self._refresh_kpis(ordered)
         return stats
+
+    def _refresh_kpis(self, records):
+        """Recompute the weekly-balance facts of the shop days these records touched."""
+        orders = (
+            self.env["pos.order"]
+            .browse(
+                records.filtered(lambda r: r.state == "done" and r.res_model == "pos.order").mapped(
+                    "res_id"
+                )
+            )
+            .exists()
+        )
+        days_by_shop = {}
+        for order in orders:
+            days_by_shop.setdefault(order.lightspeed_shop_id, set()).add(
+                order.lightspeed_business_date
+            )
+        overwrite = self.env.context.get("lightspeed_overwrite_approved", False)
+        for shop, days in days_by_shop.items():
+            # One shop at a time: a refresh rebuilds that shop's rows for those days.
+            self.env["lightspeed.kpi.fact"].sudo()._refresh(
+                shop, days, overwrite_approved=overwrite
+            )
 
     def _process_record(self, record):
         try:

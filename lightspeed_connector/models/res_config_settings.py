@@ -21,6 +21,13 @@ class ResConfigSettings(models.TransientModel):
     lightspeed_max_attempts = fields.Integer(
         string="Automatic retries", config_parameter=const.PARAM_MAX_ATTEMPTS, default=3
     )
+    lightspeed_auto_confirm_hour = fields.Integer(
+        string="Auto-confirm hour",
+        config_parameter=const.PARAM_AUTO_CONFIRM_HOUR,
+        default=5,
+        help="Local hour (shop time zone, 0-23) after which the previous day of every "
+        "weekly balance is approved automatically.",
+    )
     lightspeed_callback_url = fields.Char(
         string="OAuth redirect URI", compute="_compute_lightspeed_callback_url"
     )

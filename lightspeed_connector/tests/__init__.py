@@ -2,3 +2,4 @@ from . import test_foundation
 from . import test_backend
 from . import test_token_concurrency
 from . import test_sale_import
+from . import test_weekly_balance

@@ -1,0 +1,440 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .. import const
+from ..tools import to_local
+from .lightspeed_kpi_fact import COUNTED_STATES, WEEKDAYS
+
+_logger = logging.getLogger(__name__)
+
+# Approval fields change only through action_approve / action_reopen / the scheduled action.
+APPROVAL_FIELDS = {"approved", "approved_by_id", "approved_at", "auto_confirmed", "reopened"}
+# Auto-confirm also catches up on days missed while the scheduler was down.
+AUTO_CONFIRM_LOOKBACK_DAYS = 7
+
+
+class LightspeedWeeklyBalance(models.Model):
+    """Budget versus actual POS figures of one department for one ISO week."""
+
+    _name = "lightspeed.weekly.balance"
+    _description = "Lightspeed Weekly Balance"
+    _inherit = ["mail.thread"]
+    _order = "week_start desc, department_id, id"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    department_id = fields.Many2one(
+        "hr.department", required=True, index=True, readonly=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
+    week_start = fields.Date(required=True, readonly=True, help="Monday of the ISO week.")
+    week_end = fields.Date(compute="_compute_name", store=True)
+    iso_week = fields.Char(string="Week", compute="_compute_name", store=True)
+    day_ids = fields.One2many("lightspeed.weekly.balance.day", "balance_id", string="Days")
+    line_ids = fields.One2many("lightspeed.weekly.balance.line", "balance_id", string="Figures")
+    approved_day_count = fields.Integer(compute="_compute_state", store=True)
+    state = fields.Selection(
+        [("open", "Open"), ("partial", "Partly approved"), ("approved", "Approved")],
+        compute="_compute_state",
+        store=True,
+    )
+
+    _sql_constraints = [
+        (
+            "department_week_uniq",
+            "unique(department_id, week_start)",
+            "This department already has a weekly balance for this week.",
+        ),
+    ]
+
+    @api.depends("department_id.name", "week_start")
+    def _compute_name(self):
+        for balance in self:
+            if not balance.week_start:
+                balance.name = balance.iso_week = balance.week_end = False
+                continue
+            year, week, _weekday = balance.week_start.isocalendar()
+            balance.iso_week = f"{year}-W{week:02d}"
+            balance.week_end = balance.week_start + timedelta(days=6)
+            balance.name = f"{balance.department_id.name} {balance.iso_week}"
+
+    @api.depends("day_ids.approved")
+    def _compute_state(self):
+        for balance in self:
+            count = len(balance.day_ids.filtered("approved"))
+            balance.approved_day_count = count
+            balance.state = "approved" if count == 7 else "partial" if count else "open"
+
+    @api.constrains("week_start")
+    def _check_week_start(self):
+        for balance in self:
+            if balance.week_start.weekday() != 0:
+                raise ValidationError(_("A weekly balance starts on a Monday."))
+
+    # === BUSINESS METHODS === #
+
+    @api.model
+    def _week_start(self, day):
+        return day - timedelta(days=day.weekday())
+
+    @api.model
+    def _ensure_days(self, keys):
+        """Balances and day rows for (department id, date) pairs; returns {key: day}."""
+        result = {}
+        departments = self.env["hr.department"].browse({key[0] for key in keys})
+        for department in departments:
+            dates = {day for dep, day in keys if dep == department.id}
+            for week_start in {self._week_start(day) for day in dates}:
+                balance = self.search(
+                    [("department_id", "=", department.id), ("week_start", "=", week_start)]
+                )
+                if not balance:
+                    balance = self.create(
+                        {
+                            "department_id": department.id,
+                            "week_start": week_start,
+                            "company_id": (department.company_id or self.env.company).id,
+                            "day_ids": [
+                                fields.Command.create({"date": week_start + timedelta(days=n)})
+                                for n in range(7)
+                            ],
+                        }
+                    )
+                for day in balance.day_ids:
+                    if day.date in dates:
+                        result[(department.id, day.date)] = day
+        return result
+
+    @api.model
+    def _approved_keys(self, dates):
+        days = self.env["lightspeed.weekly.balance.day"].search(
+            [("date", "in", list(dates)), ("approved", "=", True)]
+        )
+        return {(day.department_id.id, day.date) for day in days}
+
+    @api.model
+    def _sync_actuals(self, keys, overwritten=()):
+        """Write the facts' totals per field into the balance lines of (department, date)
+        pairs; post the changes of ``overwritten`` (approved) days on the chatter."""
+        if not keys:
+            return
+        days = self._ensure_days(keys)
+        facts = self.env["lightspeed.kpi.fact"].search(
+            [
+                ("department_id", "in", list({key[0] for key in keys})),
+                ("date", "in", list({key[1] for key in keys})),
+            ]
+        )
+        totals = defaultdict(float)
+        for fact in facts:
+            totals[(fact.department_id.id, fact.date, fact.field_id.id)] += fact.value
+        Field = self.env["lightspeed.kpi.field"]
+        # Actuals are system-written (users cannot type them): sudo, after the lock checks.
+        Line = self.env["lightspeed.weekly.balance.line"].sudo()
+        changes = defaultdict(list)
+        new_lines = []
+        for key, day in days.items():
+            kpi_fields = Field.search([("company_id", "in", [False, day.company_id.id])])
+            lines = {line.field_id: line for line in day.line_ids}
+            for field in kpi_fields:
+                actual = day.balance_id.company_id.currency_id.round(
+                    totals.get((key[0], key[1], field.id), 0.0)
+                )
+                line = lines.get(field)
+                if not line:
+                    new_lines.append({"day_id": day.id, "field_id": field.id, "actual": actual})
+                    continue
+                if line.currency_id.compare_amounts(line.actual, actual):
+                    if key in overwritten:
+                        changes[day].append((field, line.actual, actual))
+                    line.sudo().with_context(lightspeed_kpi_overwrite=True).write(
+                        {"actual": actual}
+                    )
+        Line.create(new_lines)
+        for key in overwritten:
+            day = days.get(key)
+            if day:
+                day._post_overwrite(changes.get(day, []))
+
+    # === ACTIONS === #
+
+    @api.model
+    def _orders_action(self, orders):
+        action = self.env["ir.actions.act_window"]._for_xml_id("point_of_sale.action_pos_pos_form")
+        action.update(
+            {
+                "name": _("POS orders"),
+                "domain": [("id", "in", orders.ids)],
+                "context": {"create": False},
+            }
+        )
+        return action
+
+    def action_open_orders(self):
+        self.ensure_one()
+        orders = self.env["pos.order"].search(
+            [
+                ("lightspeed_department_id", "=", self.department_id.id),
+                ("lightspeed_business_date", ">=", self.week_start),
+                ("lightspeed_business_date", "<=", self.week_end),
+                ("state", "in", COUNTED_STATES),
+            ]
+        )
+        return self._orders_action(orders)
+
+    def action_open_sheet(self):
+        """Budget versus actual per field and day, as a pivot."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "lightspeed_connector.lightspeed_weekly_balance_line_action"
+        )
+        action.update(
+            {
+                "name": self.name,
+                "domain": [("balance_id", "=", self.id)],
+                "view_mode": "pivot,list,graph",
+                "views": [(False, "pivot"), (False, "list"), (False, "graph")],
+                "context": {"search_default_balance_id": self.id},
+            }
+        )
+        return action
+
+    def action_open_hours(self):
+        """The hourly figures of the week: hour x day."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "lightspeed_connector.lightspeed_kpi_fact_action"
+        )
+        action.update(
+            {
+                "name": _("Hours of %(balance)s", balance=self.name),
+                "domain": [
+                    ("department_id", "=", self.department_id.id),
+                    ("date", ">=", self.week_start),
+                    ("date", "<=", self.week_end),
+                ],
+                "context": {},
+            }
+        )
+        return action
+
+
+class LightspeedWeeklyBalanceDay(models.Model):
+    """One day of a weekly balance; approving it locks its figures."""
+
+    _name = "lightspeed.weekly.balance.day"
+    _description = "Lightspeed Weekly Balance Day"
+    _order = "date, id"
+
+    balance_id = fields.Many2one(
+        "lightspeed.weekly.balance", required=True, ondelete="cascade", index=True
+    )
+    department_id = fields.Many2one(related="balance_id.department_id", store=True, index=True)
+    company_id = fields.Many2one(related="balance_id.company_id", store=True)
+    date = fields.Date(required=True, readonly=True)
+    weekday = fields.Selection(WEEKDAYS, compute="_compute_weekday", store=True)
+    line_ids = fields.One2many("lightspeed.weekly.balance.line", "day_id")
+    approved = fields.Boolean(readonly=True, copy=False)
+    approved_by_id = fields.Many2one("res.users", string="Approved by", readonly=True)
+    approved_at = fields.Datetime(string="Approved on", readonly=True)
+    auto_confirmed = fields.Boolean(readonly=True, help="Approved by the scheduled action.")
+    reopened = fields.Boolean(
+        readonly=True, help="Reopened by a manager: the scheduled approval leaves it alone."
+    )
+
+    _sql_constraints = [
+        ("balance_date_uniq", "unique(balance_id, date)", "This day is already in the balance.")
+    ]
+
+    @api.depends("date")
+    def _compute_weekday(self):
+        for day in self:
+            day.weekday = str(day.date.weekday()) if day.date else False
+
+    @api.depends("date", "department_id")
+    def _compute_display_name(self):
+        for day in self:
+            day.display_name = f"{day.department_id.name} {day.date}"
+
+    def write(self, vals):
+        if APPROVAL_FIELDS & set(vals) and not self.env.su:
+            raise AccessError(_("Approve or reopen days with their buttons."))
+        return super().write(vals)
+
+    def action_approve(self):
+        self._approve()
+        return True
+
+    def action_reopen(self):
+        if not self.env.user.has_group("lightspeed_connector.group_lightspeed_manager"):
+            raise UserError(_("Only a Lightspeed administrator can reopen an approved day."))
+        days = self.filtered("approved")
+        days.sudo().write(
+            {"approved": False, "approved_by_id": False, "approved_at": False, "reopened": True}
+        )
+        for day in days:
+            day.balance_id.message_post(
+                body=_("%(date)s reopened by %(user)s.", date=day.date, user=self.env.user.name)
+            )
+        return True
+
+    def _approve(self, auto=False):
+        days = self.filtered(lambda d: not d.approved)
+        days.sudo().write(
+            {
+                "approved": True,
+                "approved_by_id": self.env.user.id,
+                "approved_at": fields.Datetime.now(),
+                "auto_confirmed": auto,
+            }
+        )
+        for day in days:
+            if auto:
+                body = _("%(date)s approved automatically.", date=day.date)
+            else:
+                body = _("%(date)s approved by %(user)s.", date=day.date, user=self.env.user.name)
+            day.balance_id.message_post(body=body)
+        return days
+
+    def _post_overwrite(self, changes):
+        self.ensure_one()
+        if changes:
+            detail = "; ".join(
+                f"{field.display_name}: {old:.2f} → {new:.2f}" for field, old, new in changes
+            )
+        else:
+            detail = _("no figure changed")
+        self.balance_id.message_post(
+            body=_(
+                'Approved figures of %(date)s recomputed with "overwrite approved numbers": '
+                "%(detail)s.",
+                date=self.date,
+                detail=detail,
+            )
+        )
+        _logger.info(
+            "Lightspeed KPIs: approved day %s of department %s overwritten",
+            self.date,
+            self.department_id.id,
+        )
+
+    @api.model
+    def _cron_auto_confirm(self, now=None):
+        """Approve the previous business day of every department once its shops' local time
+        has passed the configured hour (days a manager reopened are left alone)."""
+        now = now or fields.Datetime.now()
+        hour = self._auto_confirm_hour()
+        shops = self.env["lightspeed.shop"].search(
+            [("department_id", "!=", False), ("backend_id.state", "=", "connected")]
+        )
+        targets = {}
+        for shop in shops:
+            local = to_local(now, shop.get_zoneinfo())
+            target = local.date() - timedelta(days=1 if local.hour >= hour else 2)
+            department = shop.department_id
+            targets[department] = min(targets.get(department, target), target)
+        Balance = self.env["lightspeed.weekly.balance"]
+        approved = self.browse()
+        for department, target in targets.items():
+            Balance._ensure_days({(department.id, target)})
+            days = self.search(
+                [
+                    ("department_id", "=", department.id),
+                    ("date", "<=", target),
+                    ("date", ">", target - timedelta(days=AUTO_CONFIRM_LOOKBACK_DAYS)),
+                    ("approved", "=", False),
+                    ("reopened", "=", False),
+                ]
+            )
+            approved |= days._approve(auto=True)
+        self.env["ir.cron"]._notify_progress(done=len(approved), remaining=0)
+        return approved
+
+    @api.model
+    def _auto_confirm_hour(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(const.PARAM_AUTO_CONFIRM_HOUR)
+        try:
+            hour = int(value) if value not in (None, False, "") else 5
+        except ValueError:
+            hour = 5
+        return min(max(hour, 0), 23)
+
+
+class LightspeedWeeklyBalanceLine(models.Model):
+    """Actual, budget and variance of one field on one day of a weekly balance."""
+
+    _name = "lightspeed.weekly.balance.line"
+    _description = "Lightspeed Weekly Balance Figure"
+    _order = "date, sequence, field_id, id"
+
+    day_id = fields.Many2one(
+        "lightspeed.weekly.balance.day", required=True, ondelete="cascade", index=True
+    )
+    balance_id = fields.Many2one(related="day_id.balance_id", store=True, index=True)
+    department_id = fields.Many2one(related="day_id.department_id", store=True)
+    company_id = fields.Many2one(related="day_id.company_id", store=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Date(related="day_id.date", store=True)
+    weekday = fields.Selection(related="day_id.weekday", store=True)
+    approved = fields.Boolean(related="day_id.approved", store=True)
+    field_id = fields.Many2one("lightspeed.kpi.field", required=True, ondelete="cascade")
+    sequence = fields.Integer(related="field_id.sequence", store=True)
+    data_type = fields.Selection(related="field_id.data_type", store=True)
+    split_hourly = fields.Boolean(related="field_id.split_hourly")
+    actual = fields.Float(readonly=True)
+    budget = fields.Float()
+    variance = fields.Float(compute="_compute_variance", store=True, help="Actual minus budget.")
+    variance_percent = fields.Float(
+        string="Variance (%)",
+        compute="_compute_variance",
+        store=True,
+        aggregator=None,
+        help="Variance as a percentage of the budget.",
+    )
+
+    _sql_constraints = [
+        ("day_field_uniq", "unique(day_id, field_id)", "This field is already on that day."),
+    ]
+
+    @api.depends("actual", "budget")
+    def _compute_variance(self):
+        for line in self:
+            line.variance = line.actual - line.budget
+            line.variance_percent = 100.0 * line.variance / line.budget if line.budget else 0.0
+
+    def write(self, vals):
+        if "actual" in vals and not self.env.su:
+            raise AccessError(_("Actual figures come from the imported orders."))
+        overwrite = self.env.su and self.env.context.get("lightspeed_kpi_overwrite")
+        if {"actual", "budget"} & set(vals) and not overwrite and any(self.mapped("approved")):
+            raise UserError(_("This day is approved; its figures are locked."))
+        return super().write(vals)
+
+    def action_open_orders(self):
+        self.ensure_one()
+        if self.data_type == "visitors":
+            raise UserError(_("Visitors are entered by hand; no POS orders are behind them."))
+        orders = self.env["pos.order"].search(
+            [
+                ("lightspeed_department_id", "=", self.department_id.id),
+                ("lightspeed_business_date", "=", self.date),
+                ("state", "in", COUNTED_STATES),
+            ]
+        )
+        return self.env["lightspeed.weekly.balance"]._orders_action(orders)
+
+    def action_open_hours(self):
+        self.ensure_one()
+        action = self.balance_id.action_open_hours()
+        action["domain"] = [
+            ("department_id", "=", self.department_id.id),
+            ("date", "=", self.date),
+            ("field_id", "=", self.field_id.id),
+        ]
+        return action
