@@ -189,6 +189,24 @@ class TestSaleImport(SaleImportCommon):
             count,
         )
 
+    def test_weekly_balance_equals_imported_orders(self):
+        orders = self.env["pos.order"].search([("lightspeed_backend_id", "=", self.backend.id)])
+        gross = self.env["lightspeed.weekly.balance.line"].search(
+            [
+                ("data_type", "=", "gross_sales"),
+                ("department_id", "in", orders.lightspeed_department_id.ids),
+            ]
+        )
+        self.assertTrue(gross, "the import refreshed the weekly balance")
+        expected = defaultdict(float)
+        for order in orders:
+            expected[(order.lightspeed_department_id.id, order.lightspeed_business_date)] += (
+                order.amount_total
+            )
+        actual = {(line.department_id.id, line.date): line.actual for line in gross}
+        for key, total in expected.items():
+            self.assertAlmostEqual(actual.get(key, 0.0), total, 2, msg=str(key))
+
     def test_voided_before_import_is_skipped(self):
         records = self.env["lightspeed.sync.record"].search(
             [("backend_id", "=", self.backend.id), ("state", "=", "skipped")]
@@ -351,3 +369,64 @@ class TestSaleImportFailures(SaleImportCommon):
         action = self.backend.action_import_sales()
         self.assertEqual(action["tag"], "display_notification")
         self.assertIn("orders created", action["params"]["message"])
+
+
+@tagged("post_install", "-at_install")
+class TestSaleBackfillAcrossDst(SaleImportCommon):
+    """Sales around the EU summer-time change (2026-03-29), imported by the backfill wizard."""
+
+    simulator_args = (
+        "--seed", "3", "--sales", "150", "--days", "4", "--now", "2026-03-31T12:00:00Z",
+        "--dst-shop-tz", "Europe/Amsterdam",
+    )  # fmt: skip
+
+    def test_backfill_lands_on_local_business_days(self):
+        wizard = self.env["lightspeed.backfill.wizard"].create(
+            {
+                "backend_id": self.backend.id,
+                "date_from": "2026-03-27",
+                "date_to": "2026-03-31",
+                "import_clock_ins": False,
+            }
+        )
+        wizard.action_preview()
+        self.assertGreater(wizard.preview_create_count, 50)
+        self.assertFalse(
+            self.env["pos.order"].search_count([("lightspeed_backend_id", "=", self.backend.id)]),
+            "a dry run creates nothing",
+        )
+        wizard.action_run()
+        orders = self.env["pos.order"].search([("lightspeed_backend_id", "=", self.backend.id)])
+        self.assertEqual(
+            len(orders.filtered(lambda o: o.lightspeed_kind in ("sale", "refund"))),
+            wizard.preview_create_count,
+        )
+        self.assertEqual(self.backend.sales_cursor, False, "a backfill leaves the cursor alone")
+        dst_day = fields.Date.to_date("2026-03-29")
+        for order in orders:
+            tz = order.lightspeed_shop_id.get_zoneinfo()
+            local = order.date_order.replace(tzinfo=timezone.utc).astimezone(tz)
+            self.assertEqual(order.lightspeed_business_date, local.date(), order.lightspeed_id)
+        amsterdam = orders.filtered(
+            lambda o: (
+                o.lightspeed_shop_id.timezone == "Europe/Amsterdam"
+                and o.lightspeed_business_date == dst_day
+            )
+        )
+        self.assertTrue(amsterdam, "the DST day has sales")
+        self.assertEqual(len(amsterdam.session_id), 1, "one session for the 23-hour day")
+        self.assertEqual(amsterdam.session_id.state, "closed")
+        self.assertEqual(amsterdam.session_id.move_id.date, dst_day)
+        day_before = orders.filtered(
+            lambda o: (
+                o.lightspeed_shop_id.timezone == "Europe/Amsterdam"
+                and o.lightspeed_business_date == fields.Date.to_date("2026-03-28")
+            )
+        )
+        self.assertTrue(day_before)
+        for group, offset in ((day_before, 1), (amsterdam, 2)):
+            for order in group:
+                local = order.date_order.replace(tzinfo=timezone.utc).astimezone(
+                    order.lightspeed_shop_id.get_zoneinfo()
+                )
+                self.assertEqual(local.utcoffset(), timedelta(hours=offset))
