@@ -555,9 +555,6 @@ class LightspeedBackend(models.Model):
     def action_import_sales(self):
         raise UserError(_("The sales import is not available yet in this version."))
 
-    def action_import_clock_ins(self):
-        raise UserError(_("The clock-in import is not available yet in this version."))
-
     def _check_connected(self):
         self.ensure_one()
         if self.state != "connected":

@@ -314,7 +314,14 @@ class TestOAuthCallback(HttpCase):
             "active",
         ):
             self.assertIn(name, fields)
-        for method in ("action_import_sales", "action_import_clock_ins"):
-            with self.assertRaises(Fault) as caught, self.assertLogs("odoo.http", "WARNING"):
-                call(db, uid, "admin", "lightspeed.backend", method, [[self.backend.id]])
-            self.assertIn("not available yet", caught.exception.faultString)
+        with self.assertRaises(Fault) as caught, self.assertLogs("odoo.http", "WARNING"):
+            call(db, uid, "admin", "lightspeed.backend", "action_import_sales", [[self.backend.id]])
+        self.assertIn("not available yet", caught.exception.faultString)
+        result = call(
+            db, uid, "admin", "lightspeed.backend", "action_import_clock_ins", [[self.backend.id]]
+        )
+        self.assertEqual(result["params"]["title"], "Clock-ins imported")
+        run = self.env["lightspeed.sync.run"].search(
+            [("backend_id", "=", self.backend.id), ("run_type", "=", "clock_in")]
+        )
+        self.assertEqual(run.state, "done", "the clock-in import ran over XML-RPC")
