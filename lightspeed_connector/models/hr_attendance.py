@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -68,6 +68,9 @@ class HrAttendance(models.Model):
         ),
     ]
 
+    @api.depends(
+        "check_in", "check_out", "out_mode", "lightspeed_check_in", "lightspeed_check_out"
+    )
     def _compute_lightspeed_edited(self):
         for attendance in self:
             attendance.lightspeed_edited = bool(
