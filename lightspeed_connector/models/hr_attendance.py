@@ -68,9 +68,7 @@ class HrAttendance(models.Model):
         ),
     ]
 
-    @api.depends(
-        "check_in", "check_out", "out_mode", "lightspeed_check_in", "lightspeed_check_out"
-    )
+    @api.depends("check_in", "check_out", "out_mode", "lightspeed_check_in", "lightspeed_check_out")
     def _compute_lightspeed_edited(self):
         for attendance in self:
             attendance.lightspeed_edited = bool(

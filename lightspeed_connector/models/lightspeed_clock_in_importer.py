@@ -165,8 +165,7 @@ class LightspeedClockInImporter(models.AbstractModel):
             )
         }
         shops = {
-            shop.lightspeed_id: shop
-            for shop in backend.with_context(active_test=False).shop_ids
+            shop.lightspeed_id: shop for shop in backend.with_context(active_test=False).shop_ids
         }
         result = SyncRecord.browse()
         to_create = []
@@ -216,7 +215,9 @@ class LightspeedClockInImporter(models.AbstractModel):
         a failure is stored on its record. Entries that overlapped another entry of the same
         batch are tried once more after the batch (an edit can move two shifts at once).
         """
-        counts = dict.fromkeys(("created", "updated", "deleted", "skipped", "conflict", "failed"), 0)
+        counts = dict.fromkeys(
+            ("created", "updated", "deleted", "skipped", "conflict", "failed"), 0
+        )
         records = records.filtered(lambda r: r.record_type == "clock_in")
         ordered = records.sorted(
             lambda r: (not r.remote_deleted, r.remote_date or datetime.min, r.id)
