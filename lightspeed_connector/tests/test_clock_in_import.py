@@ -312,6 +312,14 @@ class TestClockInImport(LightspeedCommon):
         self.assertFalse(attendance.lightspeed_edited)
         self.run_import()
         self.assertEqual(attendance.out_mode, "auto_check_out", "still open in Lightspeed")
+        # A Lightspeed edit of the still-open shift keeps Odoo's automatic check-out.
+        auto_out = attendance.check_out
+        new_in = attendance.check_in - timedelta(minutes=5)
+        self.edit_shift(hours_id, check_in=iso(new_in))
+        self.run_import()
+        self.assertEqual(self.sync_record(hours_id).state, "done")
+        self.assertEqual((attendance.check_in, attendance.check_out), (new_in, auto_out))
+        self.assertEqual(attendance.out_mode, "auto_check_out")
         real_out = SIM_NOW - timedelta(minutes=20)
         self.edit_shift(hours_id, check_out=iso(real_out))
         self.run_import()
