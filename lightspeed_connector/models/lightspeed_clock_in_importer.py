@@ -42,6 +42,18 @@ class LightspeedClockInImporter(models.AbstractModel):
         backend.ensure_one()
         backend._check_connected()
         date_from, date_to = self._window(backend, date_from, date_to)
+        # One clock-in import per backend at a time (cron, button, backfill), until commit.
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(hashtext('lightspeed_clock_in'), %s)", [backend.id]
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(
+                _(
+                    "A clock-in import of backend %(name)s is already running; try again when "
+                    "it has finished.",
+                    name=backend.name,
+                )
+            )
         if shops is None:
             shops = backend.shop_ids.filtered("import_enabled")
         run = self.env["lightspeed.sync.run"].create(
