@@ -2,12 +2,14 @@ from . import lightspeed_mapping_mixin
 from . import lightspeed_oauth_token
 from . import lightspeed_backend
 from . import lightspeed_backend_metadata
+from . import lightspeed_backend_clock_in
 from . import lightspeed_shop
 from . import lightspeed_register
 from . import lightspeed_employee
 from . import lightspeed_payment_type
 from . import lightspeed_tax
 from . import lightspeed_sync_record
+from . import lightspeed_sync_record_clock_in
 from . import lightspeed_sync_run
 from . import lightspeed_item
 from . import lightspeed_sale_importer
@@ -17,4 +19,6 @@ from . import lightspeed_kpi_field
 from . import lightspeed_kpi_fact
 from . import lightspeed_kpi_visitor
 from . import lightspeed_weekly_balance
+from . import hr_attendance
+from . import lightspeed_clock_in_importer
 from . import res_config_settings

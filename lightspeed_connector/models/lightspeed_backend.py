@@ -552,9 +552,6 @@ class LightspeedBackend(models.Model):
             backend.state = "connected" if backend.has_refresh_token else "draft"
         return True
 
-    def action_import_clock_ins(self):
-        raise UserError(_("The clock-in import is not available yet in this version."))
-
     def _check_connected(self):
         self.ensure_one()
         if self.state != "connected":

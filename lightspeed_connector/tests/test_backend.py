@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from xmlrpc.client import Fault
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -318,13 +317,11 @@ class TestOAuthCallback(HttpCase):
             db, uid, "admin", "lightspeed.backend", "action_import_sales", [[self.backend.id]]
         )
         self.assertEqual(result["tag"], "display_notification")
-        with self.assertRaises(Fault) as caught, self.assertLogs("odoo.http", "WARNING"):
-            call(
-                db,
-                uid,
-                "admin",
-                "lightspeed.backend",
-                "action_import_clock_ins",
-                [[self.backend.id]],
-            )
-        self.assertIn("not available yet", caught.exception.faultString)
+        result = call(
+            db, uid, "admin", "lightspeed.backend", "action_import_clock_ins", [[self.backend.id]]
+        )
+        self.assertEqual(result["params"]["title"], "Clock-ins imported")
+        run = self.env["lightspeed.sync.run"].search(
+            [("backend_id", "=", self.backend.id), ("run_type", "=", "clock_in")]
+        )
+        self.assertEqual(run.state, "done", "the clock-in import ran over XML-RPC")
