@@ -77,7 +77,8 @@ class LightspeedBackend(models.Model):
                 backend.last_error = str(exc)
                 _logger.info("Lightspeed[%s]: sales import stopped: %s", backend.name, exc)
             if not _testing():
-                self.env.cr.commit()  # pylint: disable=invalid-commit -- one backend at a time
+                # One backend at a time.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             done += 1
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(backends) - done)
         return True

@@ -195,7 +195,8 @@ class LightspeedSaleImporter(models.AbstractModel):
             if run:
                 record.run_id = run
             if index % COMMIT_EVERY == 0 and not _testing():
-                self.env.cr.commit()  # pylint: disable=invalid-commit -- keep finished batches
+                # Keep finished batches.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         self._refresh_kpis(ordered)
         return stats
 

@@ -138,7 +138,8 @@ class LightspeedBackfillWizard(models.TransientModel):
                 runs |= clock_ins._import(backend, date_from=day, date_to=day, shops=shops)
             self.env["ir.cron"]._notify_progress(done=index, remaining=len(days) - index)
             if not _testing():
-                self.env.cr.commit()  # pylint: disable=invalid-commit -- keep finished days
+                # Keep finished days.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         if self.overwrite_approved:
             backend.message_post(
                 body=_(
