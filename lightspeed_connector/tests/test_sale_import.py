@@ -291,6 +291,20 @@ class TestSaleImportFailures(SaleImportCommon):
         self.assertEqual(set(failed.mapped("state")), {"done"})
         self.assertTrue(all(self.orders_of(rec.lightspeed_id) for rec in failed))
 
+    def test_unmapped_item_fails_then_retries(self):
+        self.backend.create_missing_products = False
+        self.import_sales()
+        failed = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("state", "=", "error")]
+        )
+        self.assertTrue(failed)
+        self.assertIn("has no Odoo product", failed[0].error_message)
+        self.backend.create_missing_products = True
+        failed.action_retry()
+        self.assertEqual(set(failed.mapped("state")), {"done"})
+        items = self.env["lightspeed.item"].search([("backend_id", "=", self.backend.id)])
+        self.assertTrue(items.product_id, "retrying created the products from the items")
+
     def test_bad_payloads_and_unknown_shops_are_errors(self):
         Record = self.env["lightspeed.sync.record"]
         broken = Record.create(
@@ -435,3 +449,37 @@ class TestSaleBackfillAcrossDst(SaleImportCommon):
                     order.lightspeed_shop_id.get_zoneinfo()
                 )
                 self.assertEqual(local.utcoffset(), timedelta(hours=offset))
+
+    def test_backfill_overwrites_approved_days_only_when_asked(self):
+        Wizard = self.env["lightspeed.backfill.wizard"]
+        vals = {
+            "backend_id": self.backend.id,
+            "date_from": "2026-03-28",
+            "date_to": "2026-03-28",
+            "import_clock_ins": False,
+        }
+        Wizard.create(vals).action_run()
+        department = self.departments["1"]
+        day = self.env["lightspeed.weekly.balance.day"].search(
+            [("date", "=", "2026-03-28"), ("department_id", "=", department.id)]
+        )
+        gross = day.balance_id.line_ids.filtered(
+            lambda line: line.date == day.date and line.data_type == "gross_sales"
+        )
+        approved_figure = gross.actual
+        self.assertTrue(approved_figure, "the imported day has figures")
+        day.action_approve()
+        # A sale of that day reaches Lightspeed late (e.g. an offline register syncing).
+        added = self.simulator.admin(
+            "add_sales", complete_time="2026-03-28T12:00:00+00:00", shop_id="1", lines=2
+        )
+        Wizard.create(vals).action_run()
+        late = self.orders_of(str(added["sale_ids"][0]))
+        self.assertTrue(late, "the late sale is imported")
+        self.assertAlmostEqual(gross.actual, approved_figure, 2, msg="approved days are locked")
+        messages = len(day.balance_id.message_ids)
+        Wizard.create(dict(vals, overwrite_approved=True)).action_run()
+        self.assertTrue(day.approved, "the day stays approved")
+        self.assertAlmostEqual(gross.actual, approved_figure + late.amount_total, 2)
+        self.assertGreater(len(day.balance_id.message_ids), messages, "logged in the chatter")
+        self.assertIn("overwrite approved numbers", self.backend.message_ids[0].body)

@@ -136,6 +136,13 @@ class LightspeedBackfillWizard(models.TransientModel):
                 runs |= importer._import(backend, date_from=day, date_to=day, shops=shops)
             if self.import_clock_ins and clock_ins is not None:
                 runs |= clock_ins._import(backend, date_from=day, date_to=day, shops=shops)
+            if self.import_sales:
+                # Recompute the day's figures even where no sale changed: a backfill is also how
+                # a changed weekly-balance field or an approved day gets recomputed.
+                for shop in shops:
+                    self.env["lightspeed.kpi.fact"].sudo()._refresh(
+                        shop, {day}, overwrite_approved=self.overwrite_approved
+                    )
             self.env["ir.cron"]._notify_progress(done=index, remaining=len(days) - index)
             if not _testing():
                 # Keep finished days.
