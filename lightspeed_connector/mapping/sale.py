@@ -38,8 +38,9 @@ class SaleMappingError(ValueError):
 
 
 def importable_lines(sale):
-    """Lines that belong on the order (layaway deposits without a sale are not on it)."""
-    return [line for line in sale.lines if line.sale_id in (None, sale.sale_id)]
+    """Lines that belong on the order: a reservation line still carries ``saleID "0"`` (it is
+    not part of any sale yet), which the normalised ``sale_id`` cannot tell from a missing key."""
+    return [line for line in sale.lines if line.raw.get("saleID") in (None, "", sale.sale_id)]
 
 
 def line_discount_percent(line):
