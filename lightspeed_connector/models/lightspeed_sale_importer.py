@@ -54,6 +54,9 @@ class LightspeedSaleImporter(models.AbstractModel):
         ``[date_from, date_to]`` (dates, shop-independent UTC days), cursor untouched.
         """
         backend.ensure_one()
+        # Defaults (journals, taxes, warehouses) must come from the backend's company.
+        self = self.with_company(backend.company_id)
+        backend = backend.with_company(backend.company_id)
         shops = (shops or backend.shop_ids).filtered("import_enabled")
         run = self.env["lightspeed.sync.run"].create(
             {"backend_id": backend.id, "run_type": "backfill" if date_from else "sale"}
@@ -107,9 +110,11 @@ class LightspeedSaleImporter(models.AbstractModel):
                 else now - timedelta(days=max(backend.initial_import_days, 0))
             )
             queries = [{"updated_from": to_aware_utc(since)}]
-            correction_from = now - timedelta(days=max(backend.correction_window_days, 0))
-            if backend.correction_window_days and correction_from > since - CURSOR_OVERLAP:
-                correction_from = None  # the incremental query already covers the window
+            correction_from = None
+            if backend.correction_window_days > 0:
+                correction_from = now - timedelta(days=backend.correction_window_days)
+                if correction_from <= since:
+                    correction_from = None  # the incremental query already covers the window
             if not first_run and correction_from:
                 queries.append({"completed_from": to_aware_utc(correction_from)})
             advance_cursor = True
