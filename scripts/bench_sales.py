@@ -127,9 +127,11 @@ def run_one(opts, sales):
                     "initial_import_days": days + 1,
                 }
             )
-            location = requests.get(
-                backend.action_connect()["url"], allow_redirects=False, timeout=30
-            ).headers["Location"]
+            authorize_url = backend.action_connect()["url"]
+            cr.commit()  # as in the UI: the backend is saved before the OAuth round trip
+            location = requests.get(authorize_url, allow_redirects=False, timeout=30).headers[
+                "Location"
+            ]
             backend._complete_authorization(parse_qs(urlparse(location).query)["code"][0])
             for shop in backend.shop_ids.filtered(lambda s: not s.remote_archived):
                 warehouse = env["stock.warehouse"].create(
@@ -140,7 +142,14 @@ def run_one(opts, sales):
             cr.commit()
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             started = time.perf_counter()
-            run = env["lightspeed.sale.importer"]._import(backend)
+            if os.environ.get("BENCH_PROFILE"):
+                import cProfile
+
+                profiler = cProfile.Profile()
+                run = profiler.runcall(env["lightspeed.sale.importer"]._import, backend)
+                profiler.dump_stats(os.environ["BENCH_PROFILE"])
+            else:
+                run = env["lightspeed.sale.importer"]._import(backend)
             cr.commit()
             elapsed = time.perf_counter() - started
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -39,6 +39,29 @@ def _testing():
     return getattr(threading.current_thread(), "testing", False)
 
 
+class _Lookups:
+    """The mappings of one backend, read once per processing batch instead of once per sale."""
+
+    def __init__(self, backend):
+        env = backend.env
+        domain = [("backend_id", "=", backend.id)]
+
+        def by_id(model):
+            records = env[model].with_context(active_test=False).search(domain)
+            return {record.lightspeed_id: record for record in records}
+
+        self.shops = by_id("lightspeed.shop")
+        self.registers = by_id("lightspeed.register")
+        self.employees = by_id("lightspeed.employee")
+        self.payment_types = by_id("lightspeed.payment.type")
+        self.taxes = env["lightspeed.tax"].search(domain + [("tax_id", "!=", False)])
+        self.misc_product = env.ref("lightspeed_connector.product_lightspeed_misc")
+
+
+# Chatter and tracking on thousands of orders cost time and say nothing a sync run does not.
+QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+
+
 class LightspeedSaleImporter(models.AbstractModel):
     _name = "lightspeed.sale.importer"
     _description = "Lightspeed Sale Importer"
@@ -55,8 +78,8 @@ class LightspeedSaleImporter(models.AbstractModel):
         """
         backend.ensure_one()
         # Defaults (journals, taxes, warehouses) must come from the backend's company.
-        self = self.with_company(backend.company_id)
-        backend = backend.with_company(backend.company_id)
+        self = self.with_company(backend.company_id).with_context(**QUIET)
+        backend = backend.with_company(backend.company_id).with_context(**QUIET)
         shops = (shops or backend.shop_ids).filtered("import_enabled")
         run = self.env["lightspeed.sync.run"].create(
             {"backend_id": backend.id, "run_type": "backfill" if date_from else "sale"}
@@ -187,18 +210,23 @@ class LightspeedSaleImporter(models.AbstractModel):
     @api.model
     def _process_records(self, records, run=None):
         """Turn staged sale records into orders, each in its own savepoint."""
+        self = self.with_context(**QUIET)
         stats = {"created": 0, "updated": 0, "failed": 0, "unchanged": 0, "skipped": 0}
-        ordered = records.sorted(lambda r: (r.shop_id.id, r.remote_date or fields.Datetime.now()))
+        ordered = records.with_context(**QUIET).sorted(
+            lambda r: (r.shop_id.id, r.remote_date or fields.Datetime.now())
+        )
+        lookups = {}
         for index, record in enumerate(ordered, start=1):
+            backend = record.backend_id
+            if backend.id not in lookups:
+                lookups[backend.id] = _Lookups(backend)
             try:
                 with self.env.cr.savepoint():
-                    outcome = self._process_record(record)
+                    outcome = self._process_record(record, lookups[backend.id], run)
                 stats[outcome] += 1
             except (UserError, ValidationError, LightspeedError, SaleMappingError) as exc:
-                record._mark_error(str(exc.args[0] if exc.args else exc))
+                record._mark_error(str(exc.args[0] if exc.args else exc), run=run)
                 stats["failed"] += 1
-            if run:
-                record.run_id = run
             if index % COMMIT_EVERY == 0 and not _testing():
                 # Keep finished batches.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -228,7 +256,7 @@ class LightspeedSaleImporter(models.AbstractModel):
                 shop, days, overwrite_approved=overwrite
             )
 
-    def _process_record(self, record):
+    def _process_record(self, record, lookups, run=None):
         try:
             sale = Sale.from_payload(record.payload or {})
         except PayloadError as exc:
@@ -236,43 +264,41 @@ class LightspeedSaleImporter(models.AbstractModel):
                 _("Lightspeed sent a sale this connector cannot read: %(err)s", err=exc)
             ) from exc
         backend = record.backend_id
-        shop = self._get_shop(backend, sale)
-        record.shop_id = shop
+        shop = self._get_shop(backend, sale, lookups)
         order = self.env["pos.order"].search(
             [("lightspeed_backend_id", "=", backend.id), ("lightspeed_id", "=", sale.sale_id)],
             limit=1,
         )
         fingerprint = sale_fingerprint(sale)
         if sale.voided:
-            return self._process_void(record, sale, shop, order, fingerprint)
+            return self._process_void(record, sale, shop, order, fingerprint, run)
         if order:
             if record.applied_fingerprint == fingerprint:
-                self._mark_done(record, order, fingerprint)
+                self._mark_done(record, order, fingerprint, shop, run)
                 return "unchanged"
-            correction = self._create_correction(sale, shop, order)
-            self._mark_done(record, correction, fingerprint)
+            correction = self._create_correction(sale, shop, order, lookups)
+            self._mark_done(record, correction, fingerprint, shop, run)
             return "updated"
-        order = self._create_sale_order(sale, shop)
-        self._mark_done(record, order, fingerprint)
+        order = self._create_sale_order(sale, shop, lookups)
+        self._mark_done(record, order, fingerprint, shop, run)
         return "created"
 
-    def _mark_done(self, record, order, fingerprint):
-        record.write(
-            {
-                "state": "done",
-                "error_message": False,
-                "res_model": "pos.order",
-                "res_id": order.id,
-                "applied_fingerprint": fingerprint,
-                "applied_payload": record.payload,
-                "synced_at": fields.Datetime.now(),
-            }
-        )
+    def _mark_done(self, record, order, fingerprint, shop, run=None):
+        vals = {
+            "state": "done",
+            "error_message": False,
+            "res_model": "pos.order",
+            "res_id": order.id,
+            "applied_fingerprint": fingerprint,
+            "shop_id": shop.id,
+            "synced_at": fields.Datetime.now(),
+        }
+        if run:
+            vals["run_id"] = run.id
+        record.write(vals)
 
-    def _get_shop(self, backend, sale):
-        shop = self.env["lightspeed.shop"].search(
-            [("backend_id", "=", backend.id), ("lightspeed_id", "=", sale.shop_id or "")], limit=1
-        )
+    def _get_shop(self, backend, sale, lookups):
+        shop = lookups.shops.get(sale.shop_id or "")
         if not shop:
             raise SaleMappingError(
                 _(
@@ -295,16 +321,10 @@ class LightspeedSaleImporter(models.AbstractModel):
 
     # === ORDERS === #
 
-    def _resolve(self, sale, shop, session, business_day):
+    def _resolve(self, sale, shop, session, business_day, lookups):
         backend = shop.backend_id
-        register = self.env["lightspeed.register"].search(
-            [("backend_id", "=", backend.id), ("lightspeed_id", "=", sale.register_id or "")],
-            limit=1,
-        )
-        employee = self.env["lightspeed.employee"].search(
-            [("backend_id", "=", backend.id), ("lightspeed_id", "=", sale.employee_id or "")],
-            limit=1,
-        )
+        register = lookups.registers.get(sale.register_id or "", self.env["lightspeed.register"])
+        employee = lookups.employees.get(sale.employee_id or "", self.env["lightspeed.employee"])
         lines = importable_lines(sale)
         resolved = ResolvedSale(
             session_id=session.id,
@@ -315,16 +335,16 @@ class LightspeedSaleImporter(models.AbstractModel):
             employee_id=employee.employee_id.id or None,
             business_date=business_day,
         )
-        resolved.products = self._resolve_products(backend, lines)
-        resolved.taxes = self._resolve_taxes(backend, sale, lines)
-        resolved.payment_methods = self._resolve_payment_methods(backend, sale, shop)
+        resolved.products = self._resolve_products(backend, lines, lookups)
+        resolved.taxes = self._resolve_taxes(sale, lines, lookups)
+        resolved.payment_methods = self._resolve_payment_methods(sale, shop, lookups)
         resolved.refunded_lines = self._resolve_refunded_lines(backend, lines)
         return resolved
 
-    def _resolve_products(self, backend, lines):
+    def _resolve_products(self, backend, lines, lookups):
         items = [line.item for line in lines if line.item is not None]
         by_item = self.env["lightspeed.item"]._resolve_products(backend, items)
-        misc = self.env.ref("lightspeed_connector.product_lightspeed_misc")
+        misc = lookups.misc_product
         products = {}
         for line in lines:
             if line.is_misc:
@@ -342,10 +362,8 @@ class LightspeedSaleImporter(models.AbstractModel):
                 )
         return products
 
-    def _resolve_taxes(self, backend, sale, lines):
-        mapped = self.env["lightspeed.tax"].search(
-            [("backend_id", "=", backend.id), ("tax_id", "!=", False)]
-        )
+    def _resolve_taxes(self, sale, lines, lookups):
+        mapped = lookups.taxes
         taxes = {}
         for line in lines:
             tax_ids = []
@@ -374,13 +392,8 @@ class LightspeedSaleImporter(models.AbstractModel):
             taxes[line.sale_line_id] = tax_ids
         return taxes
 
-    def _resolve_payment_methods(self, backend, sale, shop):
-        types = {
-            ptype.lightspeed_id: ptype
-            for ptype in self.env["lightspeed.payment.type"].search(
-                [("backend_id", "=", backend.id)]
-            )
-        }
+    def _resolve_payment_methods(self, sale, shop, lookups):
+        types = lookups.payment_types
         methods = {}
         for payment in sale.active_payments:
             ptype = types.get(payment.payment_type_id or "")
@@ -416,10 +429,10 @@ class LightspeedSaleImporter(models.AbstractModel):
             if line.parent_sale_line_id in by_id
         }
 
-    def _create_sale_order(self, sale, shop):
+    def _create_sale_order(self, sale, shop, lookups):
         business_day = self._business_date(shop, sale)
         session = self._get_session(shop, business_day)
-        resolved = self._resolve(sale, shop, session, business_day)
+        resolved = self._resolve(sale, shop, session, business_day, lookups)
         header = prepare_pos_order_vals(sale, resolved)
         lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
         payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
@@ -535,7 +548,7 @@ class LightspeedSaleImporter(models.AbstractModel):
             for payment in orders.payment_ids
         ]
 
-    def _process_void(self, record, sale, shop, order, fingerprint):
+    def _process_void(self, record, sale, shop, order, fingerprint, run=None):
         if not order:
             record.write(
                 {
@@ -545,6 +558,8 @@ class LightspeedSaleImporter(models.AbstractModel):
                         sale=sale.sale_id,
                     ),
                     "applied_fingerprint": fingerprint,
+                    "shop_id": shop.id,
+                    "run_id": run.id if run else record.run_id.id,
                     "synced_at": fields.Datetime.now(),
                 }
             )
@@ -565,7 +580,7 @@ class LightspeedSaleImporter(models.AbstractModel):
                 ]
             )
             reversal = self._create_reversal(shop, sale, order, orders, key, "void")
-        self._mark_done(record, reversal, fingerprint)
+        self._mark_done(record, reversal, fingerprint, shop, run)
         return "updated"
 
     def _adjustment_session(self, shop, order):
@@ -603,7 +618,7 @@ class LightspeedSaleImporter(models.AbstractModel):
             session, header, lines, payments, Decimal(str(round(total, 2)))
         )
 
-    def _create_correction(self, sale, shop, order):
+    def _create_correction(self, sale, shop, order, lookups):
         """An imported sale was edited in Lightspeed: book the difference as one new order.
 
         Odoo forbids editing a paid order (no return to draft, no line deletion), so the
@@ -617,7 +632,7 @@ class LightspeedSaleImporter(models.AbstractModel):
             ]
         )
         where = self._adjustment_session(shop, order)
-        resolved = self._resolve(sale, shop, where[0], where[1])
+        resolved = self._resolve(sale, shop, where[0], where[1], lookups)
         new_lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
         new_payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
         key = f"{sale.sale_id}/c{len(orders)}"

@@ -57,9 +57,6 @@ class LightspeedSyncRecord(models.Model):
     applied_fingerprint = fields.Char(
         readonly=True, help="Digest of the payload last turned into Odoo documents."
     )
-    applied_payload = fields.Json(
-        readonly=True, groups="lightspeed_connector.group_lightspeed_manager"
-    )
 
     _sql_constraints = [
         (
@@ -102,12 +99,13 @@ class LightspeedSyncRecord(models.Model):
             "view_mode": "form",
         }
 
-    def _mark_error(self, message):
-        self.write(
-            {
-                "state": "error",
-                "error_message": message,
-                "attempt_count": self.attempt_count + 1,
-                "synced_at": fields.Datetime.now(),
-            }
-        )
+    def _mark_error(self, message, run=None):
+        vals = {
+            "state": "error",
+            "error_message": message,
+            "attempt_count": self.attempt_count + 1,
+            "synced_at": fields.Datetime.now(),
+        }
+        if run:
+            vals["run_id"] = run.id
+        self.write(vals)
