@@ -35,6 +35,10 @@ CURSOR_OVERLAP = timedelta(minutes=10)
 COMMIT_EVERY = 50
 
 
+def _error_text(exc):
+    return str(exc.args[0] if exc.args else exc)
+
+
 def _testing():
     return getattr(threading.current_thread(), "testing", False)
 
@@ -56,6 +60,31 @@ class _Lookups:
         self.payment_types = by_id("lightspeed.payment.type")
         self.taxes = env["lightspeed.tax"].search(domain + [("tax_id", "!=", False)])
         self.misc_product = env.ref("lightspeed_connector.product_lightspeed_misc")
+
+
+class _OrderBatch:
+    """New orders of one session, created together (Odoo creates 50 orders in one call about
+    twice as fast as one by one). Anything that may close a session flushes it first."""
+
+    SIZE = 50
+
+    def __init__(self, importer, stats, run):
+        self.importer, self.stats, self.run = importer, stats, run
+        self.key = None
+        self.items = []  # (record, order vals, shop, fingerprint)
+
+    def add(self, key, item):
+        if self.key != key:
+            self.flush()
+        self.key = key
+        self.items.append(item)
+        if len(self.items) >= self.SIZE:
+            self.flush()
+
+    def flush(self):
+        items, self.items, self.key = self.items, [], None
+        if items:
+            self.importer._create_batch(items, self.stats, self.run)
 
 
 # Chatter and tracking on thousands of orders cost time and say nothing a sync run does not.
@@ -216,20 +245,24 @@ class LightspeedSaleImporter(models.AbstractModel):
             lambda r: (r.shop_id.id, r.remote_date or fields.Datetime.now())
         )
         lookups = {}
+        batch = _OrderBatch(self, stats, run)
         for index, record in enumerate(ordered, start=1):
             backend = record.backend_id
             if backend.id not in lookups:
                 lookups[backend.id] = _Lookups(backend)
             try:
                 with self.env.cr.savepoint():
-                    outcome = self._process_record(record, lookups[backend.id], run)
+                    outcome = self._process_record(record, lookups[backend.id], run, batch)
                 stats[outcome] += 1
             except (UserError, ValidationError, LightspeedError, SaleMappingError) as exc:
-                record._mark_error(str(exc.args[0] if exc.args else exc), run=run)
+                record._mark_error(_error_text(exc), run=run)
                 stats["failed"] += 1
-            if index % COMMIT_EVERY == 0 and not _testing():
-                # Keep finished batches.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if index % COMMIT_EVERY == 0:
+                batch.flush()
+                if not _testing():
+                    # Keep finished batches.
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+        batch.flush()
         self._refresh_kpis(ordered)
         return stats
 
@@ -256,7 +289,28 @@ class LightspeedSaleImporter(models.AbstractModel):
                 shop, days, overwrite_approved=overwrite
             )
 
-    def _process_record(self, record, lookups, run=None):
+    def _create_batch(self, items, stats, run):
+        """Create a batch of new orders; if anything fails, redo them one by one so that only
+        the faulty sale fails (with its own message)."""
+        try:
+            with self.env.cr.savepoint():
+                orders = self._create_paid_orders([vals for _rec, vals, _shop, _fp in items])
+                for (record, _vals, shop, fingerprint), order in zip(items, orders, strict=True):
+                    self._mark_done(record, order, fingerprint, shop, run)
+            return
+        except (UserError, ValidationError, SaleMappingError):
+            _logger.info("Lightspeed: a batch of %s orders failed; retrying one by one", len(items))
+        for record, vals, shop, fingerprint in items:
+            try:
+                with self.env.cr.savepoint():
+                    order = self._create_paid_orders([vals])
+                    self._mark_done(record, order, fingerprint, shop, run)
+            except (UserError, ValidationError, SaleMappingError) as exc:
+                record._mark_error(_error_text(exc), run=run)
+                stats["created"] -= 1
+                stats["failed"] += 1
+
+    def _process_record(self, record, lookups, run=None, batch=None):
         try:
             sale = Sale.from_payload(record.payload or {})
         except PayloadError as exc:
@@ -270,6 +324,8 @@ class LightspeedSaleImporter(models.AbstractModel):
             limit=1,
         )
         fingerprint = sale_fingerprint(sale)
+        if (sale.voided or order) and batch:
+            batch.flush()  # a void or correction may close sessions the batch still needs
         if sale.voided:
             return self._process_void(record, sale, shop, order, fingerprint, run)
         if order:
@@ -279,8 +335,16 @@ class LightspeedSaleImporter(models.AbstractModel):
             correction = self._create_correction(sale, shop, order, lookups)
             self._mark_done(record, correction, fingerprint, shop, run)
             return "updated"
-        order = self._create_sale_order(sale, shop, lookups)
-        self._mark_done(record, order, fingerprint, shop, run)
+        if batch is None:
+            order = self._create_sale_order(sale, shop, lookups)
+            self._mark_done(record, order, fingerprint, shop, run)
+            return "created"
+        business_day = self._business_date(shop, sale)
+        key = (shop.pos_config_id.id, business_day)
+        if batch.key not in (None, key):
+            batch.flush()  # opening this day's session may close the batch's session
+        vals = self._prepare_sale_order(sale, shop, lookups, business_day)
+        batch.add(key, (record, vals, shop, fingerprint))
         return "created"
 
     def _mark_done(self, record, order, fingerprint, shop, run=None):
@@ -429,81 +493,93 @@ class LightspeedSaleImporter(models.AbstractModel):
             if line.parent_sale_line_id in by_id
         }
 
-    def _create_sale_order(self, sale, shop, lookups):
-        business_day = self._business_date(shop, sale)
+    def _prepare_sale_order(self, sale, shop, lookups, business_day):
         session = self._get_session(shop, business_day)
         resolved = self._resolve(sale, shop, session, business_day, lookups)
         header = prepare_pos_order_vals(sale, resolved)
         lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
         payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
-        return self._create_paid_order(session, header, lines, payments, expected_total(sale))
+        return self._prepare_paid_order(session, header, lines, payments, expected_total(sale))
 
-    def _create_paid_order(self, session, header, lines, payments, total):
-        """Create, check against Lightspeed's total, pay and process one order.
+    def _create_sale_order(self, sale, shop, lookups):
+        vals = self._prepare_sale_order(sale, shop, lookups, self._business_date(shop, sale))
+        return self._create_paid_orders([vals])
 
-        Odoo recomputes the lines at closing; if its total differs from what Lightspeed
-        collected by at most a cent per line, the difference becomes an explicit rounding line,
-        otherwise the sale fails with a clear message (never an unbalanced session).
+    def _prepare_paid_order(self, session, header, lines, payments, total):
+        """Complete values of a paid order whose total is Lightspeed's, to the cent.
+
+        Line amounts come from Odoo's tax engine, as the session closing recomputes them. A
+        difference of at most a cent per line against what Lightspeed collected (it rounds per
+        sale, Odoo per line) becomes an explicit rounding line; anything larger fails the sale
+        with a clear message, so a session never closes unbalanced.
         """
         currency = session.currency_id
-        order = self.env["pos.order"].create(
-            dict(
-                header,
-                session_id=session.id,
-                lines=[(0, 0, self._with_amounts(vals, session)) for vals in lines],
-                amount_tax=0.0,
-                amount_total=0.0,
-            )
-        )
-        order._compute_prices()
-        difference = currency.round(float(total) - order.amount_total)
+        line_vals = [self._with_amounts(vals, session) for vals in lines]
+        total_incl = currency.round(sum(vals["price_subtotal_incl"] for vals in line_vals))
+        total_excl = currency.round(sum(vals["price_subtotal"] for vals in line_vals))
+        difference = currency.round(float(total) - total_incl)
         if not currency.is_zero(difference):
-            tolerance = 0.01 * max(len(lines), 1) + 1e-9
-            if abs(difference) > tolerance:
+            if abs(difference) > 0.01 * max(len(lines), 1) + 1e-9:
                 raise SaleMappingError(
                     _(
                         "Odoo computes %(odoo)s for sale %(sale)s but Lightspeed collected "
                         "%(ls)s; check the tax mapping (rate, included in price) of its lines.",
-                        odoo=order.amount_total,
+                        odoo=total_incl,
                         ls=float(total),
                         sale=header.get("lightspeed_sale_id"),
                     )
                 )
             rounding = self.env.ref("lightspeed_connector.product_lightspeed_rounding")
-            order.write(
+            line_vals.append(
                 {
-                    "lines": [
-                        (
-                            0,
-                            0,
-                            self._with_amounts(
-                                {
-                                    "product_id": rounding.id,
-                                    "qty": 1.0,
-                                    "price_unit": difference,
-                                    "discount": 0.0,
-                                    "tax_ids": [(6, 0, [])],
-                                },
-                                session,
-                            ),
-                        )
-                    ]
+                    "product_id": rounding.id,
+                    "qty": 1.0,
+                    "price_unit": difference,
+                    "discount": 0.0,
+                    "tax_ids": [(6, 0, [])],
+                    "price_subtotal": difference,
+                    "price_subtotal_incl": difference,
                 }
             )
-            order._compute_prices()
-        for vals in payments:
-            order.add_payment(dict(vals, pos_order_id=order.id))
-        if not order._is_pos_order_paid():
+            total_incl = currency.round(total_incl + difference)
+            total_excl = currency.round(total_excl + difference)
+        paid = currency.round(sum(vals["amount"] for vals in payments))
+        if currency.compare_amounts(paid, total_incl):
             raise SaleMappingError(
                 _(
                     "Sale %(sale)s: payments (%(paid)s) do not match the total (%(total)s).",
                     sale=header.get("lightspeed_sale_id"),
-                    paid=order.amount_paid,
-                    total=order.amount_total,
+                    paid=paid,
+                    total=total_incl,
                 )
             )
-        order._process_saved_order(False)
-        return order
+        return dict(
+            header,
+            session_id=session.id,
+            lines=[(0, 0, vals) for vals in line_vals],
+            payment_ids=[(0, 0, vals) for vals in payments],
+            amount_total=total_incl,
+            amount_tax=currency.round(total_incl - total_excl),
+            amount_paid=paid,
+            amount_return=0.0,
+        )
+
+    def _create_paid_orders(self, vals_list):
+        """Create paid orders (the ``pos.make.payment`` path: paid check, then processing)."""
+        orders = self.env["pos.order"].create(vals_list)
+        for order in orders:
+            # _process_saved_order() logs and swallows a failed paid check: check first.
+            if not order._is_pos_order_paid():
+                raise SaleMappingError(
+                    _(
+                        "Sale %(sale)s: payments (%(paid)s) do not match the total (%(total)s).",
+                        sale=order.lightspeed_sale_id,
+                        paid=order.amount_paid,
+                        total=order.amount_total,
+                    )
+                )
+            order._process_saved_order(False)
+        return orders
 
     def _with_amounts(self, vals, session):
         """Line values with Odoo's subtotals (what the session closing will recompute)."""
@@ -614,9 +690,10 @@ class LightspeedSaleImporter(models.AbstractModel):
             "amount_return": 0.0,
         }
         total = sum(p["amount"] for p in payments)
-        return self._create_paid_order(
+        vals = self._prepare_paid_order(
             session, header, lines, payments, Decimal(str(round(total, 2)))
         )
+        return self._create_paid_orders([vals])
 
     def _create_correction(self, sale, shop, order, lookups):
         """An imported sale was edited in Lightspeed: book the difference as one new order.
