@@ -127,6 +127,8 @@ def run_one(opts, sales):
                     "initial_import_days": days + 1,
                 }
             )
+            # The token is stored in a transaction of its own, which must see the backend.
+            cr.commit()
             location = requests.get(
                 backend.action_connect()["url"], allow_redirects=False, timeout=30
             ).headers["Location"]
