@@ -274,9 +274,8 @@ def main():
                 print(f"     saved {out / name} ({len(data) // 1024} KB)")
     finally:
         chrome.close()
-    print(
-        f"{len(SCREENS) - len({n for n, _problem in failures})}/{len(SCREENS)} screens without errors"
-    )
+    clean = len(SCREENS) - len({name for name, _problem in failures})
+    print(f"{clean}/{len(SCREENS)} screens without errors")
     return 1 if failures else 0
 
 
