@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Open the demo's main screens in headless Chromium; fail on client errors; save screenshots.
+
+    python3 scripts/demo_screenshots.py [--odoo http://localhost:8069 --db lightspeed_demo]
+                                        [--out docs/screenshots] [--no-save]
+
+Logs in as admin, then for each screen (backend form, sync records, POS Orders Analysis,
+weekly balance pivot) navigates, waits until the view shows data, and fails (exit 1) on any
+JavaScript exception, console error, Odoo error dialog or empty view. Screenshots are written
+as palette PNGs (small enough to commit). Needs `chromium` (or $CHROMIUM) and websocket-client.
+Only talks to the local Odoo it is given.
+"""
+
+import argparse
+import base64
+import io
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+# Group the orders analysis by point of sale (one per Lightspeed shop), as a user would.
+GROUP_BY_POS = """
+document.querySelector('.o_searchview_dropdown_toggler').click();
+setTimeout(() => {
+    const item = [...document.querySelectorAll('.o_group_by_menu .o_menu_item')]
+        .find((el) => el.textContent.trim() === 'Point of Sale');
+    item.click();
+    setTimeout(() => document.querySelector('.o_searchview_dropdown_toggler').click(), 300);
+}, 500);
+"""
+SCREENS = [
+    # (file name, URL path, CSS selector that proves the view shows data, JS run once the
+    # view is there (e.g. clear the default "Errors" filter), selector to wait for after it)
+    (
+        "backend_form.png",
+        "/odoo/action-lightspeed_connector.lightspeed_backend_action/{backend_id}",
+        ".o_form_view .o_form_sheet h1",
+        None,
+        None,
+    ),
+    (
+        "sync_records.png",
+        "/odoo/action-lightspeed_connector.lightspeed_sync_record_action",
+        ".o_list_view",
+        "document.querySelector('.o_searchview_facet .o_facet_remove')?.click()",
+        ".o_list_view .o_data_row",
+    ),
+    (
+        "pos_orders_analysis.png",
+        "/odoo/action-point_of_sale.action_report_pos_order_all",
+        ".o_graph_renderer canvas",
+        GROUP_BY_POS,
+        ".o_graph_renderer canvas",
+    ),
+    (
+        "weekly_balance_pivot.png",
+        "/odoo/action-lightspeed_connector.lightspeed_weekly_balance_line_action",
+        ".o_pivot table tbody td.o_pivot_cell_value",
+        None,
+        None,
+    ),
+]
+ERROR_SELECTOR = ".o_error_dialog, .o_dialog .modal-title:not(:empty) ~ * .o_error_detail"
+
+
+class Chrome:
+    """A headless Chromium driven over the DevTools protocol (one page)."""
+
+    def __init__(self, executable, width, height):
+        import websocket  # websocket-client, also what Odoo's own browser tests use
+
+        self.profile = tempfile.mkdtemp(prefix="lightspeed-chrome-")
+        self.process = subprocess.Popen(
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        port_file = Path(self.profile) / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not port_file.exists() or not port_file.read_text().strip():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.close()
+                raise RuntimeError("Chromium did not start")
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        pages = []
+        while not pages and time.monotonic() < deadline:
+            pages = [
+                t
+                for t in requests.get(f"http://127.0.0.1:{port}/json/list", timeout=5).json()
+                if t["type"] == "page"
+            ]
+            time.sleep(0.1)
+        self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=60)
+        self.ids = itertools.count(1)
+        self.errors = []
+        self.send("Runtime.enable")
+        self.send("Page.enable")
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+
+    def _event(self, message):
+        method, params = message.get("method"), message.get("params", {})
+        if method == "Runtime.exceptionThrown":
+            details = params["exceptionDetails"]
+            text = details.get("exception", {}).get("description") or details.get("text")
+            self.errors.append(f"exception: {text}")
+        elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
+            text = " ".join(str(a.get("value", a.get("description", ""))) for a in params["args"])
+            self.errors.append(f"console.{params['type']}: {text}")
+
+    def send(self, method, **params):
+        msg_id = next(self.ids)
+        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == msg_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self._event(message)
+
+    def evaluate(self, expression):
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, selector, timeout=60):
+        deadline = time.monotonic() + timeout
+        check = f"!!document.querySelector({json.dumps(selector)})"
+        while time.monotonic() < deadline:
+            if self.evaluate(check):
+                return True
+            if self.evaluate(f"!!document.querySelector({json.dumps(ERROR_SELECTOR)})"):
+                return False
+            time.sleep(0.25)
+        return False
+
+    def close(self):
+        if getattr(self, "ws", None):
+            self.ws.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def small_png(data):
+    """Quantize to a 256-colour palette: UI screenshots stay sharp at a fraction of the size."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--odoo", default="http://localhost:8069")
+    parser.add_argument("--db", default="lightspeed_demo")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--no-save", action="store_true", help="check only")
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=900)
+    opts = parser.parse_args()
+
+    executable = os.environ.get("CHROMIUM") or next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+    )
+    if not executable:
+        print("SKIPPED: no chromium on PATH (Debian: apt-get install chromium)")
+        return 0
+
+    session = requests.Session()
+    response = session.post(
+        f"{opts.odoo}/web/session/authenticate",
+        json={"params": {"db": opts.db, "login": opts.login, "password": opts.password}},
+        timeout=60,
+    )
+    response.raise_for_status()
+    if not (response.json().get("result") or {}).get("uid"):
+        print(f"cannot log in to {opts.odoo} as {opts.login}")
+        return 1
+    backend_ids = session.post(
+        f"{opts.odoo}/web/dataset/call_kw",
+        json={
+            "params": {
+                "model": "lightspeed.backend",
+                "method": "search",
+                "args": [[]],
+                "kwargs": {"limit": 1},
+            }
+        },
+        timeout=60,
+    ).json()["result"]
+    if not backend_ids:
+        print("the demo database has no Lightspeed backend: run scripts/demo first")
+        return 1
+
+    chrome = Chrome(executable, opts.width, opts.height)
+    failures = []
+    try:
+        host = opts.odoo.split("://", 1)[1].split("/")[0].split(":")[0]
+        chrome.send(
+            "Network.setCookie",
+            name="session_id",
+            value=session.cookies["session_id"],
+            domain=host,
+            path="/",
+        )
+        out = Path(opts.out)
+        for name, path, selector, script, then in SCREENS:
+            url = opts.odoo + path.format(backend_id=backend_ids[0])
+            chrome.errors = []
+            chrome.send("Page.navigate", url=url)
+            shown = chrome.wait_for(selector)
+            if shown and script:
+                time.sleep(0.5)
+                chrome.evaluate(script)
+                time.sleep(1.5)
+                selector = then
+                shown = chrome.wait_for(then)
+            time.sleep(1.5)  # let charts and late RPCs settle; errors raised meanwhile count
+            chrome.evaluate("1")  # drain pending events
+            problems = list(chrome.errors)
+            if not shown:
+                problems.append(f"the view did not show data ({selector})")
+            status = "FAIL" if problems else "ok"
+            print(f"{status:4} {name[:-4]:24} {url}", flush=True)
+            for problem in problems:
+                print(f"     {problem}")
+                failures.append((name, problem))
+            if not opts.no_save:
+                shot = chrome.send("Page.captureScreenshot", format="png")
+                out.mkdir(parents=True, exist_ok=True)
+                data = small_png(base64.b64decode(shot["data"]))
+                (out / name).write_bytes(data)
+                print(f"     saved {out / name} ({len(data) // 1024} KB)")
+    finally:
+        chrome.close()
+    clean = len(SCREENS) - len({name for name, _problem in failures})
+    print(f"{clean}/{len(SCREENS)} screens without errors")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
