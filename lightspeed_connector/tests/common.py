@@ -133,6 +133,29 @@ class LightspeedCommon(TransactionCase):
         vals.update(overrides)
         return vals
 
+    @classmethod
+    def connect_and_map_shops(cls, code_prefix="LS"):
+        """Connect ``cls.backend`` and give every live shop a warehouse (hence its own point of
+        sale) and a department, with the import on; returns ``{shop Lightspeed ID: dept}``."""
+        code, _state = cls.simulator.approve(cls.backend.action_connect()["url"])
+        cls.backend._complete_authorization(code)
+        departments = {}
+        for shop in cls.backend.shop_ids.filtered(lambda s: not s.remote_archived):
+            warehouse = cls.env["stock.warehouse"].create(
+                {"name": f"{code_prefix} {shop.name}", "code": f"{code_prefix}{shop.lightspeed_id}"}
+            )
+            departments[shop.lightspeed_id] = cls.env["hr.department"].create(
+                {"name": f"Shop {shop.name}"}
+            )
+            shop.write(
+                {
+                    "warehouse_id": warehouse.id,
+                    "department_id": departments[shop.lightspeed_id].id,
+                    "import_enabled": True,
+                }
+            )
+        return departments
+
     def connect(self, backend=None):
         """The real OAuth code flow, minus the browser: authorize, approve, exchange."""
         backend = backend or self.backend

@@ -37,23 +37,7 @@ class TestClockInImport(LightspeedCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.backend.create_missing_employees = True
-        action = cls.backend.action_connect()
-        code, _state = cls.simulator.approve(action["url"])
-        cls.backend._complete_authorization(code)
-        cls.departments = {}
-        for shop in cls.backend.shop_ids.filtered(lambda s: not s.remote_archived):
-            warehouse = cls.env["stock.warehouse"].create(
-                {"name": f"WH {shop.name}", "code": f"CI{shop.lightspeed_id}"}
-            )
-            department = cls.env["hr.department"].create({"name": f"Shop {shop.name}"})
-            cls.departments[shop.lightspeed_id] = department
-            shop.write(
-                {
-                    "warehouse_id": warehouse.id,
-                    "department_id": department.id,
-                    "import_enabled": True,
-                }
-            )
+        cls.departments = cls.connect_and_map_shops("CI")
         cls.importer = cls.env["lightspeed.clock_in.importer"]
         cls.Attendance = cls.env["hr.attendance"].with_context(active_test=False)
 

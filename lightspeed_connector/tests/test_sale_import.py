@@ -22,23 +22,8 @@ class SaleImportCommon(LightspeedCommon):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         backend = cls.backend
-        code, _state = cls.simulator.approve(backend.action_connect()["url"])
-        backend._complete_authorization(code)
+        cls.departments = cls.connect_and_map_shops()
         backend.write({"initial_import_days": 5, "correction_window_days": 2})
-        cls.departments = {}
-        for shop in backend.shop_ids.filtered(lambda s: not s.remote_archived):
-            warehouse = cls.env["stock.warehouse"].create(
-                {"name": f"Lightspeed {shop.name}", "code": f"LS{shop.lightspeed_id}"}
-            )
-            department = cls.env["hr.department"].create({"name": f"Shop {shop.name}"})
-            cls.departments[shop.lightspeed_id] = department
-            shop.write(
-                {
-                    "warehouse_id": warehouse.id,
-                    "department_id": department.id,
-                    "import_enabled": True,
-                }
-            )
         backend.payment_type_ids.action_create_payment_methods()
         cls.cashier = cls.env["hr.employee"].create({"name": "Mapped cashier"})
         cls.mapped_employee = backend.employee_ids.filtered(lambda e: not e.remote_archived)[:1]
