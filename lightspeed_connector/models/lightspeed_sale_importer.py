@@ -32,7 +32,9 @@ from ..tools import business_date, business_day_bounds, to_aware_utc, to_naive_u
 _logger = logging.getLogger(__name__)
 
 CURSOR_OVERLAP = timedelta(minutes=10)
-COMMIT_EVERY = 50
+# Records are processed (and committed, outside tests) in chunks; the ORM cache is emptied
+# between chunks so memory stays flat whatever the number of sales.
+CHUNK_SIZE = 200
 
 
 def _error_text(exc):
@@ -98,7 +100,7 @@ class LightspeedSaleImporter(models.AbstractModel):
     # === ENTRY POINT === #
 
     @api.model
-    def _import(self, backend, date_from=None, date_to=None, shops=None, dry_run=False):
+    def _import(self, backend, date_from=None, date_to=None, shops=None):
         """Fetch, stage and process sales of ``backend``; returns the ``lightspeed.sync.run``.
 
         Without dates: incremental from the change cursor (first run: ``initial_import_days``)
@@ -223,6 +225,7 @@ class LightspeedSaleImporter(models.AbstractModel):
                 record.write(dict(vals, state="pending", attempt_count=0))
         if to_create:
             SyncRecord.create(to_create)
+        SyncRecord.flush_model()
         stamps = [sale.change_stamp for sale in sales if sale.change_stamp]
         if advance_cursor and stamps:
             newest = to_naive_utc(max(stamps))
@@ -232,6 +235,8 @@ class LightspeedSaleImporter(models.AbstractModel):
             # The staged rows and the cursor commit together: a crash after this point loses
             # nothing, and a re-run re-stages at most one page.
             self.env.cr.commit()  # pylint: disable=invalid-commit
+        # Staged payloads are read back per chunk when processed; don't keep them in memory.
+        self.env.invalidate_all()
         return len(sales)
 
     # === PROCESS === #
@@ -240,53 +245,48 @@ class LightspeedSaleImporter(models.AbstractModel):
     def _process_records(self, records, run=None):
         """Turn staged sale records into orders, each in its own savepoint."""
         self = self.with_context(**QUIET)
+        SyncRecord = self.env["lightspeed.sync.record"]
         stats = {"created": 0, "updated": 0, "failed": 0, "unchanged": 0, "skipped": 0}
-        ordered = records.with_context(**QUIET).sorted(
-            lambda r: (r.shop_id.id, r.remote_date or fields.Datetime.now())
-        )
-        lookups = {}
+        # Order by shop and time without loading the payloads of every record at once.
+        ids = SyncRecord.search([("id", "in", records.ids)], order="shop_id, remote_date, id").ids
+        lookups, touched = {}, {}
         batch = _OrderBatch(self, stats, run)
-        for index, record in enumerate(ordered, start=1):
-            backend = record.backend_id
-            if backend.id not in lookups:
-                lookups[backend.id] = _Lookups(backend)
-            try:
-                with self.env.cr.savepoint():
-                    outcome = self._process_record(record, lookups[backend.id], run, batch)
-                stats[outcome] += 1
-            except (UserError, ValidationError, LightspeedError, SaleMappingError) as exc:
-                record._mark_error(_error_text(exc), run=run)
-                stats["failed"] += 1
-            if index % COMMIT_EVERY == 0:
-                batch.flush()
-                if not _testing():
-                    # Keep finished batches.
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-        batch.flush()
-        self._refresh_kpis(ordered)
+        for start in range(0, len(ids), CHUNK_SIZE):
+            chunk = SyncRecord.browse(ids[start : start + CHUNK_SIZE])
+            for record in chunk:
+                backend = record.backend_id
+                if backend.id not in lookups:
+                    lookups[backend.id] = _Lookups(backend)
+                try:
+                    with self.env.cr.savepoint():
+                        outcome = self._process_record(record, lookups[backend.id], run, batch)
+                    stats[outcome] += 1
+                except (UserError, ValidationError, LightspeedError, SaleMappingError) as exc:
+                    record._mark_error(_error_text(exc), run=run)
+                    stats["failed"] += 1
+            batch.flush()
+            self._collect_touched_days(chunk, touched)
+            if not _testing():
+                # Keep finished chunks: a crash later re-processes only what is left.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.invalidate_all()
+        self._refresh_kpis(touched)
         return stats
 
-    def _refresh_kpis(self, records):
-        """Recompute the weekly-balance facts of the shop days these records touched."""
-        orders = (
-            self.env["pos.order"]
-            .browse(
-                records.filtered(lambda r: r.state == "done" and r.res_model == "pos.order").mapped(
-                    "res_id"
-                )
-            )
-            .exists()
-        )
-        days_by_shop = {}
-        for order in orders:
-            days_by_shop.setdefault(order.lightspeed_shop_id, set()).add(
+    def _collect_touched_days(self, records, touched):
+        done = records.filtered(lambda r: r.state == "done" and r.res_model == "pos.order")
+        for order in self.env["pos.order"].browse(done.mapped("res_id")).exists():
+            touched.setdefault(order.lightspeed_shop_id.id, set()).add(
                 order.lightspeed_business_date
             )
+
+    def _refresh_kpis(self, touched):
+        """Recompute the weekly-balance facts of the shop days the import touched."""
         overwrite = self.env.context.get("lightspeed_overwrite_approved", False)
-        for shop, days in days_by_shop.items():
+        for shop_id, days in touched.items():
             # One shop at a time: a refresh rebuilds that shop's rows for those days.
             self.env["lightspeed.kpi.fact"].sudo()._refresh(
-                shop, days, overwrite_approved=overwrite
+                self.env["lightspeed.shop"].browse(shop_id), days, overwrite_approved=overwrite
             )
 
     def _create_batch(self, items, stats, run):
