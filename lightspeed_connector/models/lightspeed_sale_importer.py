@@ -284,10 +284,14 @@ class LightspeedSaleImporter(models.AbstractModel):
         """Recompute the weekly-balance facts of the shop days the import touched."""
         overwrite = self.env.context.get("lightspeed_overwrite_approved", False)
         for shop_id, days in touched.items():
-            # One shop at a time: a refresh rebuilds that shop's rows for those days.
-            self.env["lightspeed.kpi.fact"].sudo()._refresh(
-                self.env["lightspeed.shop"].browse(shop_id), days, overwrite_approved=overwrite
-            )
+            shop = self.env["lightspeed.shop"].browse(shop_id)
+            # One shop day at a time, cache emptied in between: a backfill of months must not
+            # hold every order of the range in memory at once.
+            for day in sorted(days):
+                self.env["lightspeed.kpi.fact"].sudo()._refresh(
+                    shop, {day}, overwrite_approved=overwrite
+                )
+                self.env.invalidate_all()
 
     def _create_batch(self, items, stats, run):
         """Create a batch of new orders; if anything fails, redo them one by one so that only
