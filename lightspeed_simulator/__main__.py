@@ -25,6 +25,14 @@ def parse_now(text):
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+def share(text):
+    """A fraction 0..1 for the ``--*-share`` options."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
 def build_parser():
     p = argparse.ArgumentParser(
         prog="python -m lightspeed_simulator",
@@ -98,6 +106,27 @@ def build_parser():
     )
     p.add_argument("--legacy-costs", action="store_true", help="pre-2026 pricing: GET=1, write=10")
     p.add_argument(
+        "--stamp-spelling",
+        choices=("camel", "lower"),
+        default="camel",
+        help="spelling of the Sale update stamp: camel = updateTime (as real V3 captures), "
+        "lower = updatetime (as the endpoint docs); filters accept both (default camel)",
+    )
+    p.add_argument(
+        "--zero-payments-share",
+        type=share,
+        default=0.05,
+        help="share of completed sales with an extra non-archived 0-amount cash SalePayment, as "
+        "seen in real captures; 0 turns it off (default 0.05)",
+    )
+    p.add_argument(
+        "--deposits-share",
+        type=share,
+        default=0.0,
+        help="share of sales that are gift-card / credit-account top-ups: total 0, one 0-price "
+        "misc line, +amount tender and -amount gift card / credit account payment (default 0)",
+    )
+    p.add_argument(
         "--chaos",
         action="append",
         default=[],
@@ -128,6 +157,9 @@ def main(argv=None):
         dst_shop_tz=args.dst_shop_tz,
         account_id=args.account_id,
         chaos=chaos,
+        stamp_spelling=args.stamp_spelling,
+        zero_payments_share=args.zero_payments_share,
+        deposits_share=args.deposits_share,
     )
     sim = Simulator(world, args)
     server = make_server(sim, args.host, args.port)

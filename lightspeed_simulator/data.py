@@ -9,6 +9,7 @@ stored fully in ``SalesStore.overrides``.
 All canonical values are strings, exactly as Lightspeed renders them.
 """
 
+import hashlib
 import random
 import time
 from bisect import insort
@@ -22,8 +23,10 @@ CENT = Decimal("0.01")
 SEVEN = Decimal("0.0000001")
 ZERO = Decimal("0")
 
-NORMAL, REFUND, EXCHANGE, OPEN, ABANDONED, VOIDED, MODIFIED = range(7)
-KIND_NAMES = ["normal", "refund", "exchange", "open", "archived", "voided", "modified"]
+NORMAL, REFUND, EXCHANGE, OPEN, ABANDONED, VOIDED, MODIFIED, DEPOSIT = range(8)
+KIND_NAMES = ["normal", "refund", "exchange", "open", "archived", "voided", "modified", "deposit"]
+CASH, CREDIT_ACCOUNT, GIFT_CARD = "1", "3", "4"  # PaymentType ids (see PAYMENT_TYPES)
+STAMP_SPELLINGS = {"camel": "updateTime", "lower": "updatetime"}
 
 
 def fmt(value):
@@ -59,6 +62,25 @@ def parse_ts(text):
 
 def b(value):
     return "true" if value else "false"
+
+
+def spell_update_key(sale, key):
+    """``sale`` with its ``updatetime`` renamed ``key`` (``updateTime`` as V3 captures spell
+    it), in place in the key order."""
+    if key == "updatetime" or "updatetime" not in sale:
+        return sale
+    return {(key if k == "updatetime" else k): v for k, v in sale.items()}
+
+
+def unit_hash(*parts):
+    """A deterministic number in [0, 1) for ``parts``.
+
+    Optional scenarios (zero payments, deposits, stock) draw from this instead of the shared
+    RNG streams, so switching them on or off never shifts the data of the other sales (the
+    figures tests pin stay put). ``hash()`` is salted per process, hence blake2b.
+    """
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
 
 
 SHOP_SPECS = [
@@ -135,8 +157,17 @@ class World:
         dst_shop_tz=None,
         account_id="12345",
         chaos=(),
+        stamp_spelling="camel",
+        zero_payments_share=0.05,
+        deposits_share=0.0,
     ):
+        if stamp_spelling not in STAMP_SPELLINGS:
+            raise ValueError(f"stamp_spelling must be one of {sorted(STAMP_SPELLINGS)}")
         self.seed = seed
+        # the key the Sale payload spells its update stamp with (records keep "updatetime")
+        self.update_key = STAMP_SPELLINGS[stamp_spelling]
+        self.zero_payments_share = float(zero_payments_share)
+        self.deposits_share = float(deposits_share)
         self.days = max(int(days), 2)
         if now is None:
             now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
@@ -381,6 +412,34 @@ class World:
                 }
             )
 
+    def item_shops(self, item):
+        """ItemShop rows of an item: one per shop plus the ``shopID "0"`` row Lightspeed sends
+        with the account-wide totals (spec §13). Stock is a stable hash, not the static RNG."""
+        stocked = item["itemType"] == "default" and item["archived"] == "false"
+        rows, total = [], 0
+        for shop in self.shops:
+            qoh = int(unit_hash(self.seed, "qoh", item["itemID"], shop["shopID"]) * 25)
+            qoh = qoh if stocked else 0
+            total += qoh
+            rows.append(self._item_shop(item, shop["shopID"], qoh, "3" if stocked else "0"))
+        return [self._item_shop(item, "0", total, "0"), *rows]
+
+    @staticmethod
+    def _item_shop(item, shop_id, qoh, reorder):
+        return {
+            "itemShopID": str(int(item["itemID"]) * 10 + int(shop_id)),
+            "qoh": str(qoh),
+            "sellable": str(qoh),
+            "backorder": "0",
+            "componentQoh": "0",
+            "componentBackorder": "0",
+            "reorderPoint": reorder,
+            "reorderLevel": "0" if reorder == "0" else "10",
+            "timeStamp": item["timeStamp"],
+            "itemID": item["itemID"],
+            "shopID": shop_id,
+        }
+
     def employee(self, employee_id):
         for emp in self.employees:
             if emp["employeeID"] == str(employee_id):
@@ -495,6 +554,16 @@ def _pick_kind(r):
     return NORMAL
 
 
+def loaded_amounts(payments):
+    """Money loaded on credit accounts / gift cards by negative payments of those types:
+    ``totalDue`` adds both to ``total``, ``displayableTotal`` gift cards only (spec §6.5)."""
+    loaded = {CREDIT_ACCOUNT: ZERO, GIFT_CARD: ZERO}
+    for p in payments:
+        if p["paymentTypeID"] in loaded and p["archived"] == "false" and Decimal(p["amount"]) < 0:
+            loaded[p["paymentTypeID"]] -= Decimal(p["amount"])
+    return loaded
+
+
 def compute_line(qty, price, pct, amount, trans_pct, rate1, rate2, inclusive, taxable):
     """Line arithmetic of spec 6.5: discounts rounded to cents, taxes unrounded."""
     subtotal = qty * price
@@ -577,6 +646,7 @@ class SalesStore:
         for arr in (self.create, self.complete, self.update):
             arr.append(0.0)
         day_cache = {}
+        deposits = world.deposits_share
         for i in range(1, count + 1):
             shop = rng.choice(("1", "1", "2", "2", "3"))
             register = rng.choice(shop_regs[shop])
@@ -607,6 +677,11 @@ class SalesStore:
             else:
                 update = complete + 1
             customer = rng.randint(1, CUSTOMER_COUNT) if rng.random() < 0.3 else 0
+            if deposits and i > 3 and unit_hash(world.seed, "deposit", i) < deposits:
+                # decided aside from ``rng`` and after every draw: the other sales do not move
+                kind, complete = DEPOSIT, created + duration
+                update = complete + 1
+                customer = customer or 1 + i % (CUSTOMER_COUNT - 1)  # an account needs one
             self.shop.append(shop)
             self.register.append(register)
             self.employee.append(employee)
@@ -739,7 +814,24 @@ class SalesStore:
         customer = str(self.customer[i])
         if parent is not None:
             customer = str(self.customer[parent])
+        if kind == DEPOSIT:
+            return self._build_deposit(i, shop, customer, rng)
         return self.compose(i, kind, shop, specs, trans_pct, customer, rng, parent_sale=parent)
+
+    def _build_deposit(self, i, shop, customer, rng):
+        """A gift-card top-up or credit-account deposit (spec §7.4, §12.7).
+
+        Shape chosen: ``total`` 0, one misc line of price 0 carrying the Note (the reference
+        says the top-up "shows as a SaleLine"; captures show a zero-total sale), a +amount
+        tender and a -amount payment of the gift card / credit account type.
+        """
+        deposit_type = GIFT_CARD if rng.random() < 0.6 else CREDIT_ACCOUNT
+        note = "Gift card top-up" if deposit_type == GIFT_CARD else "Credit account deposit"
+        amount = Decimal(rng.choice((10, 20, 25, 50, 75, 100, 150)))
+        tender = rng.choice((CASH, CASH, "5", "7"))
+        specs = [("0", 1, ZERO, ZERO, ZERO, "0", note)]
+        deposit = (tender, amount, deposit_type)
+        return self.compose(i, DEPOSIT, shop, specs, ZERO, customer, rng, deposit=deposit)
 
     def _new_line_spec(self, rng, i):
         world = self.world
@@ -761,8 +853,13 @@ class SalesStore:
             amount = min(Decimal(rng.randint(1, 5)), price)
         return (item_id, qty, price, pct, amount, "0", None)
 
-    def compose(self, i, kind, shop, specs, trans_pct, customer, rng, parent_sale=None):
-        """Build canonical sale/lines/payments with spec 6.5 arithmetic."""
+    def compose(
+        self, i, kind, shop, specs, trans_pct, customer, rng, parent_sale=None, deposit=None
+    ):
+        """Build canonical sale/lines/payments with spec 6.5 arithmetic.
+
+        ``deposit`` = (tender type, amount, deposit type) pays a deposit instead of the total.
+        """
         world = self.world
         taxcat = world.tax_by_id[{s[0]: s[3] for s in world.shop_specs}[shop]]
         inclusive = taxcat["isTaxInclusive"] == "true"
@@ -837,13 +934,24 @@ class SalesStore:
         else:
             total = sums["subtotal"] - sums["disc"] + tax1 + tax2
         completed = kind not in (OPEN, ABANDONED)
-        payments = (
-            self._payments(i, total, rng, created, complete, parent_sale) if completed else []
-        )
+        payments = []
+        if deposit is not None:
+            tender, amount, deposit_type = deposit
+            payments = [
+                self._payment(i, 0, tender, amount, complete or created),
+                self._payment(i, 1, deposit_type, -amount, complete or created),
+            ]
+        elif completed:
+            payments = self._payments(i, total, rng, created, complete, parent_sale)
         paid = sum((Decimal(p["amount"]) for p in payments), ZERO)
         change = ZERO
         if len(payments) == 1 and payments[0]["paymentTypeID"] == "1" and total > 0:
             change = Decimal(rng.choice(("0", "0", "0.25", "1.5", "5")))
+        zero_share = world.zero_payments_share
+        if completed and zero_share and unit_hash(world.seed, "zero-payment", i) < zero_share:
+            # real completed sales carry non-archived 0-amount rows (spec §12.3): pure noise
+            payments.append(self._payment(i, len(payments), CASH, ZERO, complete or created))
+        loaded = loaded_amounts(payments)
         sale = {
             "saleID": str(i),
             "timeStamp": stamp,
@@ -876,8 +984,8 @@ class SalesStore:
             "calcPayments": fmt(paid),
             "calcTips": "0",
             "total": fmt(total),
-            "totalDue": fmt(total),
-            "displayableTotal": fmt(total),
+            "totalDue": fmt(total + loaded[CREDIT_ACCOUNT] + loaded[GIFT_CARD]),
+            "displayableTotal": fmt(total + loaded[GIFT_CARD]),
             "balance": fmt(total - paid),
             "taxTotal": fmt(tax1 + tax2),
             "customerID": customer,
@@ -894,27 +1002,29 @@ class SalesStore:
             sale["completeTime"] = ts(complete)
         return {"sale": sale, "lines": lines, "payments": payments, "kind": kind}
 
+    def _payment(self, i, k, type_id, amount, pay_time):
+        return {
+            "salePaymentID": str(i * 10 + k),
+            "amount": fmt(amount),
+            "tipAmount": "0",
+            "createTime": ts(pay_time - 10 + k),
+            "archived": "false",
+            "remoteReference": "",
+            "paymentID": "",
+            "saleID": str(i),
+            "paymentTypeID": type_id,
+            "ccChargeID": "0",
+            "refPaymentID": "0",
+            "registerID": self.register[i],
+            "employeeID": self.employee[i],
+            "creditAccountID": "0",
+        }
+
     def _payments(self, i, total, rng, created, complete, parent_sale):
         pay_time = complete or created
-        register, employee = self.register[i], self.employee[i]
 
         def payment(k, type_id, amount):
-            return {
-                "salePaymentID": str(i * 10 + k),
-                "amount": fmt(amount),
-                "tipAmount": "0",
-                "createTime": ts(pay_time - 10 + k),
-                "archived": "false",
-                "remoteReference": "",
-                "paymentID": "",
-                "saleID": str(i),
-                "paymentTypeID": type_id,
-                "ccChargeID": "0",
-                "refPaymentID": "0",
-                "registerID": register,
-                "employeeID": employee,
-                "creditAccountID": "0",
-            }
+            return self._payment(i, k, type_id, amount, pay_time)
 
         if total == 0:
             return []
@@ -1022,10 +1132,16 @@ class SalesStore:
         tax1, tax2 = round2(sums["tax1"]), round2(sums["tax2"])
         total = sums["subtotal"] - sums["disc"] + (ZERO if inclusive else tax1 + tax2)
         payments = [p for p in record["payments"] if p["archived"] == "false"]
-        if payments:
-            others = sum((Decimal(p["amount"]) for p in payments[:-1]), ZERO)
-            payments[-1]["amount"] = fmt(total - others)
+        # the last real tender absorbs the change: never a 0-amount row, nor a deposit (< 0)
+        # when a positive tender exists (a refund's only tender is negative)
+        nonzero = [p for p in payments if Decimal(p["amount"]) != 0]
+        tenders = [p for p in nonzero if Decimal(p["amount"]) > 0] or nonzero or payments
+        if tenders:
+            target = tenders[-1]
+            others = sum((Decimal(p["amount"]) for p in payments if p is not target), ZERO)
+            target["amount"] = fmt(total - others)
         paid = sum((Decimal(p["amount"]) for p in payments), ZERO)
+        loaded = loaded_amounts(payments)
         sale.update(
             calcSubtotal=fmt(sums["subtotal"]),
             calcDiscount=fmt(sums["disc"]),
@@ -1035,8 +1151,8 @@ class SalesStore:
             taxTotal=fmt(tax1 + tax2),
             total=fmt(total),
             calcTotal=fmt(total),
-            totalDue=fmt(total),
-            displayableTotal=fmt(total),
+            totalDue=fmt(total + loaded[CREDIT_ACCOUNT] + loaded[GIFT_CARD]),
+            displayableTotal=fmt(total + loaded[GIFT_CARD]),
             calcPayments=fmt(paid),
             balance=fmt(total - paid),
             calcTaxable=fmt(sums["taxable"]),

@@ -5,7 +5,7 @@ Every hook runs under the simulator lock and returns a JSON object.
 
 import time
 
-from .data import ABANDONED, KIND_NAMES, OPEN, VOIDED, fmt, parse_ts, ts
+from .data import ABANDONED, KIND_NAMES, OPEN, VOIDED, fmt, parse_ts, spell_update_key, ts
 
 
 def _sale_id(sim, data):
@@ -44,6 +44,10 @@ def hook_state(sim, data):
         "drip_rate": sim.drip_rate,
         "burst_limit": sim.burst_limit,
         "chaos": sorted(world.chaos),
+        "stamp_spelling": world.update_key,
+        "zero_payments_share": world.zero_payments_share,
+        "deposits_share": world.deposits_share,
+        "token_delay": sim.token_delay,
     }
 
 
@@ -52,7 +56,18 @@ def hook_issue_token(sim, data):
     return sim.auth.issue(data.get("scope") or "employee:all")
 
 
+def _stamped(store, sale_id, stamp, keep_stamps):
+    """Bump the sale's stamps to ``stamp`` unless ``keep_stamps``: whether a void or an edit
+    moves ``timeStamp``/``updatetime`` is unverified (spec §11.2), so tests can check that an
+    importer still sees such a change (correction window) when they stay put."""
+    if not keep_stamps:
+        store.bump(sale_id, stamp)
+    sale = store.full(sale_id)["sale"]
+    return {"updatetime": sale["updatetime"], "timeStamp": sale["timeStamp"]}
+
+
 def hook_void_sale(sim, data):
+    """``voided=true`` plus a SaleVoid row; ``keep_stamps`` leaves the sale's stamps alone."""
     world = sim.world
     store = world.sales
     sale_id = _sale_id(sim, data)
@@ -63,13 +78,14 @@ def hook_void_sale(sim, data):
     record["sale"]["voided"] = "true"
     record["kind"] = VOIDED
     store.kind[sale_id] = VOIDED
-    store.bump(sale_id, stamp)
+    stamps = _stamped(store, sale_id, stamp, bool(data.get("keep_stamps")))
     world._append_void(sale_id, data.get("reason") or "Voided by test", stamp)
-    return {"sale_id": str(sale_id), "updatetime": ts(stamp)}
+    return {"sale_id": str(sale_id), **stamps}
 
 
 def hook_edit_sale(sim, data):
-    """Change a line's quantity / price (``line_index`` default 0); totals are recomputed."""
+    """Change a line's quantity / price (``line_index`` default 0); totals are recomputed.
+    ``keep_stamps`` leaves the stamps of the sale and its lines alone."""
     world = sim.world
     store = world.sales
     sale_id = _sale_id(sim, data)
@@ -84,9 +100,8 @@ def hook_edit_sale(sim, data):
     if data.get("customer_id") is not None:
         record["sale"]["customerID"] = str(data["customer_id"])
     store.recompute(sale_id)
-    stamp = world.stamp()
-    store.bump(sale_id, stamp)
-    return {"sale_id": str(sale_id), "updatetime": ts(stamp), "total": record["sale"]["total"]}
+    stamps = _stamped(store, sale_id, world.stamp(), bool(data.get("keep_stamps")))
+    return {"sale_id": str(sale_id), **stamps, "total": record["sale"]["total"]}
 
 
 def hook_add_sales(sim, data):
@@ -110,10 +125,11 @@ def hook_add_sales(sim, data):
 
 
 def hook_get_sale(sim, data):
-    """Canonical sale (no chaos), with ``lines`` and ``payments`` and its scenario kind."""
+    """Canonical sale (no chaos, the configured stamp spelling), with ``lines`` and
+    ``payments`` and its scenario kind."""
     record = sim.world.sales.full(_sale_id(sim, data))
     return {
-        "sale": record["sale"],
+        "sale": spell_update_key(record["sale"], sim.world.update_key),
         "lines": record["lines"],
         "payments": record["payments"],
         "kind": KIND_NAMES[record["kind"]],
@@ -122,7 +138,7 @@ def hook_get_sale(sim, data):
 
 def hook_find_sales(sim, data):
     """IDs of generated sales of a scenario kind (normal, refund, exchange, open, archived,
-    voided, modified), at most ``limit`` (default 20)."""
+    voided, modified, deposit), at most ``limit`` (default 20)."""
     kind = KIND_NAMES.index(data.get("kind", "normal"))
     limit = int(data.get("limit", 20))
     store = sim.world.sales
@@ -225,6 +241,15 @@ def hook_clear_injections(sim, data):
     dropped = sum(i["count"] for i in sim.injections)
     sim.injections.clear()
     return {"dropped": dropped}
+
+
+def hook_set_token_delay(sim, data):
+    """The token endpoint waits ``seconds`` before answering (0 = off), for token races."""
+    seconds = float(data.get("seconds", 0))
+    if seconds < 0 or seconds > 60:
+        raise ValueError("seconds must be between 0 and 60")
+    sim.token_delay = seconds
+    return {"token_delay": sim.token_delay}
 
 
 def hook_set_token_lifetime(sim, data):

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from .auth import AuthServer, OAuthError
-from .data import SalesStore, parse_ts, ts
+from .data import SalesStore, parse_ts, spell_update_key, ts
 
 TIME_FIELDS = {
     "createTime",
@@ -27,6 +27,8 @@ TIME_FIELDS = {
     "checkOut",
     "openTime",
 }
+# a Sale's timeStamp and updatetime are the same stamp here (both move on every change)
+SAME_STAMP = {"timeStamp", "updatetime"}
 RESERVED_PARAMS = {"limit", "sort", "after", "before", "count", "archived", "load_relations", "or"}
 ONE, MANY = "one", "many"
 
@@ -182,7 +184,7 @@ ENTITIES = {
             "itemID",
             ("timeStamp", "description"),
             archived=True,
-            relations={"Category": ONE, "TaxClass": ONE},
+            relations={"Category": ONE, "TaxClass": ONE, "ItemShops": MANY},
         ),
         Entity(
             "Customer",
@@ -257,6 +259,7 @@ class Simulator:
         self.burst_count = 0
         self.legacy_costs = args.legacy_costs
         self.injections = []
+        self.token_delay = 0.0  # seconds the token endpoint waits (set_token_delay hook)
         self.base_url = ""
         self.reset_stats()
 
@@ -450,6 +453,8 @@ class QueryEngine:
                 rec["TaxClass"] = next(
                     t for t in world.tax_classes if t["taxClassID"] == row["taxClassID"]
                 )
+            if "ItemShops" in rels:
+                rec["ItemShops"] = {"ItemShop": world.item_shops(row)}
         if entity == "Shop" and "Registers" in rels:
             regs = [r for r in world.registers if r["shopID"] == row["shopID"]]
             if regs:
@@ -519,8 +524,10 @@ class QueryEngine:
             sale["TaxCategory"] = self.public(world.tax_by_id[sale["taxCategoryID"]])
         if "Shop" in rels:
             sale["Shop"] = next(dict(s) for s in world.shops if s["shopID"] == sale["shopID"])
-        if "update_time_spelling" in chaos and sale_id % 7 == 0:
-            sale["updateTime"] = sale.pop("updatetime")
+        spelling = world.update_key
+        if "update_time_spelling" in chaos and sale_id % 7 == 0:  # drift: the other spelling
+            spelling = "updatetime" if spelling == "updateTime" else "updateTime"
+        sale = spell_update_key(sale, spelling)
         if "sci" in chaos and sale_id % 11 == 0:
             sale["totalDue"] = f"{Decimal(sale['totalDue']):E}"
         if "unknown_keys" in chaos:
@@ -600,6 +607,8 @@ class QueryEngine:
                 raise ApiError(
                     400, f"Filtering on {key} requires load_relations {key.split('.')[0]}."
                 )
+            if spec.name == "Sale" and key == "updateTime":
+                key = "updatetime"  # records keep one spelling; accept both in filters
             filters.append((key, *parse_filter(key, raw)))
         return filters, ors
 
@@ -815,7 +824,7 @@ class QueryEngine:
         if desc or field == "saleID":
             return None
         for f, op, values in filters:
-            if f == field or (field == "timeStamp" and f == "updatetime"):
+            if f == field or {f, field} == SAME_STAMP:
                 if op in (">", ">=", "><") and isinstance(values[0], float):
                     return (values[0], -1)
         return None
@@ -825,7 +834,7 @@ class QueryEngine:
         if desc or field == "saleID":
             return None
         for f, op, values in filters:
-            if f == field or (field == "timeStamp" and f == "updatetime"):
+            if f == field or {f, field} == SAME_STAMP:
                 if op in ("<", "<="):
                     return values[0]
                 if op == "><":
@@ -1021,6 +1030,11 @@ class Handler(BaseHTTPRequestHandler):
         if method != "POST":
             return self._send(405, {"error": "invalid_request", "error_description": "POST only"})
         fields, ctype = self._form()
+        delay = self.sim.token_delay
+        if delay > 0:
+            # outside the lock: API calls go on meanwhile, as when a refresh is slow for real,
+            # so a test can line up a second refresh (or a use of the old token) behind it
+            time.sleep(delay)
         if ctype == "form" and getattr(self.sim.args, "reject_form_token_body", False):
             raise OAuthError(
                 400,

@@ -11,6 +11,7 @@ Each size gets its own database, created from a template that has the addon inst
 """
 
 import argparse
+import datetime
 import os
 import resource
 import subprocess
@@ -146,14 +147,20 @@ def run_one(opts, sales):
                 import cProfile
 
                 profiler = cProfile.Profile()
-                run = profiler.runcall(env["lightspeed.sale.importer"]._import, backend)
+                run = profiler.runcall(env["lightspeed.sale.importer"]._run, backend)
                 profiler.dump_stats(os.environ["BENCH_PROFILE"])
             else:
-                run = env["lightspeed.sale.importer"]._import(backend)
+                run = env["lightspeed.sale.importer"]._run(backend)
             cr.commit()
             elapsed = time.perf_counter() - started
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            noop, noop_seconds = noop_hourly_run(env, backend, days)
+            preview = preview_seconds(env, backend, days)
             return {
+                "noop_seconds": noop_seconds,
+                "noop_requests": noop.request_count,
+                "noop_fetched": noop.fetched_count,
+                "preview_seconds": preview,
                 "sales": run.fetched_count,
                 "orders": env["pos.order"].search_count(
                     [("lightspeed_backend_id", "=", backend.id)]
@@ -167,6 +174,31 @@ def run_one(opts, sales):
     finally:
         sim.terminate()
         sim.wait()
+
+
+def noop_hourly_run(env, backend, days):
+    """The next hourly run when nothing changed, with every sale inside the correction window
+    (the window is re-read on every run, whatever the change stamps say)."""
+    backend.correction_window_days = days + 1
+    env.cr.commit()
+    started = time.perf_counter()
+    run = env["lightspeed.sale.importer"]._run(backend)
+    return run, time.perf_counter() - started
+
+
+def preview_seconds(env, backend, days):
+    """The backfill wizard's dry run over the whole imported range."""
+    today = datetime.date.today()
+    wizard = env["lightspeed.backfill.wizard"].create(
+        {
+            "backend_id": backend.id,
+            "date_from": today - datetime.timedelta(days=days + 1),
+            "date_to": today,
+        }
+    )
+    started = time.perf_counter()
+    wizard.action_preview()
+    return time.perf_counter() - started
 
 
 def main():
@@ -218,6 +250,12 @@ def main():
             f"{r['sales']:>8} {r['orders']:>8} {r['failed']:>6} {r['seconds']:>8.1f} "
             f"{r['sales'] / r['seconds']:>8.1f} {r['requests'] * 1000 / max(r['sales'], 1):>8.1f} "
             f"{r['peak_growth_mb']:>9.1f} {r['peak_rss_mb']:>8.1f}",
+            flush=True,
+        )
+        print(
+            f"    no-op hourly run over {r['noop_fetched']} sales in the correction window: "
+            f"{r['noop_requests']} requests, {r['noop_seconds']:.1f} s; "
+            f"backfill preview of {r['sales']} sales: {r['preview_seconds']:.1f} s",
             flush=True,
         )
 

@@ -120,6 +120,34 @@ def fresh_sim():
         process.stop()
 
 
+@pytest.fixture
+def in_process():
+    """Factory: ``(Simulator, QueryEngine)`` over a ``World``, without HTTP (fast, and the
+    world's state can be inspected directly)."""
+    from types import SimpleNamespace
+
+    from lightspeed_simulator.server import QueryEngine, Simulator
+
+    def build(world):
+        args = SimpleNamespace(
+            client_id="c",
+            client_secret="s",
+            redirect_uri="https://x",
+            token_lifetime=3600,
+            strict_rotation=False,
+            require_pkce=False,
+            registers=1,
+            bucket_size=None,
+            drip_rate=None,
+            burst_limit=20,
+            legacy_costs=False,
+        )
+        simulator = Simulator(world, args)
+        return simulator, QueryEngine(simulator)
+
+    return build
+
+
 class SleepRecorder:
     """Injectable ``sleep`` that records waits (and really waits up to ``cap`` seconds)."""
 

@@ -327,8 +327,9 @@ def test_quirks_from_chaos_payloads(fresh_sim):
     client = sim.client()
     sales = list(client.iter_sales(completed=None, archived=True))
     by_id = {s.sale_id: s for s in sales}
-    spelled = [s for s in sales if "updateTime" in s.raw]
-    assert spelled and all(s.update_time for s in spelled)
+    for key in ("updateTime", "updatetime"):  # default spelling, and the drift to the other
+        spelled = [s for s in sales if key in s.raw]
+        assert spelled and all(s.update_time for s in spelled)
     sci = [s for s in sales if "E" in s.raw["totalDue"]]
     assert sci and all(s.total_due == s.total for s in sci)
     single = [s for s in sales if isinstance(s.raw.get("SaleLines", {}).get("SaleLine"), dict)]
@@ -368,3 +369,31 @@ def test_mutations_show_up_in_incremental_poll(fresh_sim):
     assert str(changed[edited["sale_id"]].total) == edited["total"]
     voids = list(client.iter_sale_voids(sale_ids=[target.sale_id]))
     assert voids and voids[0].sale_id == target.sale_id
+
+
+def test_incremental_query_filters_and_sorts_on_time_stamp(sim):
+    client = sim.client()
+    pages = record_pages(client)
+    since = datetime(2020, 1, 1, tzinfo=UTC)
+    sales = list(client.iter_sales(updated_from=since, updated_to=datetime.now(UTC)))
+    query = parse_qs(urlsplit(pages[0][0]).query)
+    assert query["sort"] == ["timeStamp"] and query["timeStamp"][0].startswith("><,")
+    assert "updatetime" not in query and "updateTime" not in query
+    assert len(pages) > 5 and all("sort=timeStamp" in url for url, _next in pages)
+    stamps = [s.change_stamp for s in sales]
+    assert stamps == sorted(stamps) and stamps == [s.timestamp for s in sales]
+    assert len({s.sale_id for s in sales}) == len(sales)
+    assert all("updateTime" in s.raw and s.update_time for s in sales)  # V3 capture spelling
+
+
+def test_void_keeping_its_stamps_is_only_seen_by_a_re_read(fresh_sim):
+    sim = fresh_sim("--sales", "100")
+    client = sim.client()
+    sales = list(client.iter_sales())
+    last = max(s.change_stamp for s in sales)
+    target = next(s for s in sales if not s.voided)
+    answer = sim.hook("void_sale", sale_id=target.sale_id, keep_stamps=True)
+    assert answer["timeStamp"] == target.raw["timeStamp"]
+    assert not list(client.iter_sales(updated_from=last + timedelta(seconds=1)))
+    [again] = client.iter_sales(sale_ids=[target.sale_id])
+    assert again.voided and again.change_stamp == target.change_stamp

@@ -8,8 +8,10 @@ import pytest
 from lightspeed_connector.api import (
     Employee,
     EmployeeHours,
+    Item,
     PayloadError,
     Sale,
+    Shop,
     TaxCategory,
     TokenSet,
 )
@@ -209,3 +211,137 @@ def test_token_set_roundtrip_and_claims():
     assert again == token and again.expires_at.tzinfo is not None
     plain = TokenSet.from_response({"access_token": "opaque", "expires_in": 3600})
     assert plain.account_id is None and not plain.is_expired()
+
+
+# -- IDs: canonical strings whatever the rendering (spec §12.6) ------------------------------
+@pytest.mark.parametrize(
+    "raw", [1042, 1042.0, "1042", "001042", " 1042 ", "1042.0", Decimal("1042")]
+)
+def test_to_id_canonical(raw):
+    assert to_id(raw) == "1042"
+
+
+@pytest.mark.parametrize("raw", [0, 0.0, "0", "00", "0.0", "", " ", None, False])
+def test_to_id_no_reference(raw):
+    assert to_id(raw) is None
+
+
+def test_to_id_keeps_non_integral_ids():
+    assert to_id(" abc-1 ") == "abc-1" and to_id("12.5") == "12.5"
+
+
+def test_numeric_ids_are_canonical_in_every_model():
+    sale = Sale.from_payload(
+        {
+            "saleID": 1042,
+            "shopID": 1.0,
+            "registerID": "003",
+            "employeeID": " 7 ",
+            "customerID": 0,
+            "taxCategoryID": 1,
+            "SaleLines": {
+                "SaleLine": {
+                    "saleLineID": 5001.0,
+                    "saleID": 1042,
+                    "itemID": 210,
+                    "parentSaleLineID": 0.0,
+                    "taxClassID": "01",
+                    "Item": {"itemID": 210.0, "categoryID": 3, "taxClassID": 1.0},
+                }
+            },
+            "SalePayments": {
+                "SalePayment": {
+                    "salePaymentID": 3301,
+                    "saleID": 1042.0,
+                    "paymentTypeID": 1.0,
+                    "amount": 20,
+                    "PaymentType": {"paymentTypeID": 1, "type": "cash"},
+                }
+            },
+        }
+    )
+    assert (sale.sale_id, sale.shop_id, sale.register_id, sale.employee_id) == (
+        "1042",
+        "1",
+        "3",
+        "7",
+    )
+    assert sale.customer_id is None and sale.tax_category_id == "1"
+    [line] = sale.lines
+    assert (line.sale_line_id, line.sale_id, line.item_id, line.tax_class_id) == (
+        "5001",
+        "1042",
+        "210",
+        "1",
+    )
+    assert line.parent_sale_line_id is None
+    assert (line.item.item_id, line.item.category_id, line.item.tax_class_id) == ("210", "3", "1")
+    [payment] = sale.payments
+    assert (payment.sale_payment_id, payment.sale_id, payment.payment_type_id) == (
+        "3301",
+        "1042",
+        "1",
+    )
+    assert payment.payment_type.payment_type_id == "1"
+    shop = Shop.from_payload({"shopID": 2.0, "taxCategoryID": "02", "priceLevelID": 1})
+    assert (shop.shop_id, shop.tax_category_id, shop.price_level_id) == ("2", "2", "1")
+    hours = EmployeeHours.from_payload({"employeeHoursID": 902.0, "employeeID": 7, "shopID": "1"})
+    assert (hours.employee_hours_id, hours.employee_id, hours.shop_id) == ("902", "7", "1")
+    item = Item.from_payload({"itemID": "0210", "categoryID": 0, "taxClassID": 2})
+    assert (item.item_id, item.category_id, item.tax_class_id) == ("210", None, "2")
+    tax = TaxCategory.from_payload(
+        {"taxCategoryID": 3, "TaxCategoryClasses": {"TaxCategoryClass": {"taxClassID": 2}}}
+    )
+    assert tax.tax_category_id == "3" and tax.classes[0].tax_class_id == "2"
+    assert tax.rates_for(2.0) == tax.rates_for("2") == (Decimal(0), Decimal(0))
+
+
+# -- change stamps and payment classes -------------------------------------------------------
+@pytest.mark.parametrize("key", ["updatetime", "updateTime"])
+def test_update_stamp_read_in_both_spellings(key):
+    sale = Sale.from_payload({"saleID": "1", key: "2025-03-14T18:22:06+00:00"})
+    assert sale.update_time == datetime(2025, 3, 14, 18, 22, 6, tzinfo=UTC)
+    assert sale.change_stamp == sale.update_time  # fallback without timeStamp
+
+
+def test_change_stamp_is_the_time_stamp_the_query_filters_on():
+    sale = Sale.from_payload(
+        {
+            "saleID": "1",
+            "timeStamp": "2025-03-14T18:22:05+00:00",
+            "updateTime": "2025-03-14T18:22:06+00:00",
+        }
+    )
+    assert sale.change_stamp == sale.timestamp == datetime(2025, 3, 14, 18, 22, 5, tzinfo=UTC)
+
+
+def _payment(pid, amount, ptype=None, **extra):
+    row = {"salePaymentID": pid, "amount": amount, **extra}
+    if ptype:
+        row["PaymentType"] = {"paymentTypeID": pid, "type": ptype}
+    return row
+
+
+def test_active_deposit_and_tender_payments():
+    sale = Sale.from_payload(
+        {
+            "saleID": "9",
+            "total": "0",
+            "SalePayments": {
+                "SalePayment": [
+                    _payment("1", "50", "cash"),
+                    _payment("2", "-50", "Gift Card"),  # top-up: a liability
+                    _payment("3", "-20", " credit account "),  # account deposit
+                    _payment("4", "0", "cash"),  # zero-amount noise
+                    _payment("5", "0.00"),
+                    _payment("6", "7", "cash", archived="true"),  # void
+                    _payment("7", "12", "gift card"),  # paying WITH a gift card: a tender
+                    _payment("8", "-5", "cash"),  # a refund: a tender
+                    _payment("9", "-3"),  # type unknown (relation not loaded): a tender
+                ]
+            },
+        }
+    )
+    assert [p.sale_payment_id for p in sale.active_payments] == ["1", "2", "3", "7", "8", "9"]
+    assert [p.sale_payment_id for p in sale.deposit_payments] == ["2", "3"]
+    assert [p.sale_payment_id for p in sale.tender_payments] == ["1", "7", "8", "9"]

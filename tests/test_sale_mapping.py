@@ -12,7 +12,9 @@ from lightspeed_connector.mapping.sale import (
     SaleMappingError,
     expected_total,
     importable_lines,
+    line_description,
     line_discount_percent,
+    prepare_deposit_line_vals,
     prepare_order_line_vals,
     prepare_payment_vals,
     prepare_pos_order_vals,
@@ -196,3 +198,118 @@ def test_fingerprint_changes_with_what_matters_only():
     repaid = copy.deepcopy(SALE)
     repaid["SalePayments"]["SalePayment"][1]["paymentTypeID"] = "8"
     assert sale_fingerprint(sale(repaid)) != base
+
+
+def test_lines_of_a_sale_match_on_normalised_ids():
+    numeric = copy.deepcopy(SALE)
+    numeric["saleID"] = 1042
+    for line in numeric["SaleLines"]["SaleLine"]:
+        line["saleID"] = {"1042": 1042.0, "0": 0}[line["saleID"]]
+    numeric["SaleLines"]["SaleLine"].append({"saleLineID": "5004", "saleID": "1043"})
+    assert [line.sale_line_id for line in importable_lines(sale(numeric))] == ["5001", "5002"]
+
+
+def _line(item=None, note=None, item_id="210"):
+    raw = {"saleLineID": "1", "saleID": "1042", "itemID": item_id}
+    if item is not None:
+        raw["Item"] = {"itemID": item_id, **item}
+    if note is not None:
+        raw["Note"] = {"noteID": "9", "note": note}
+    return Sale.from_payload({"saleID": "1042", "SaleLines": {"SaleLine": raw}}).lines[0]
+
+
+def test_line_description_prefers_the_note_on_misc_and_non_inventory_lines():
+    labour = {"description": "Tune-up #50", "itemType": "non_inventory"}
+    assert line_description(_line(labour, "Rebuilt rear hub")) == "Rebuilt rear hub"
+    assert line_description(_line({**labour, "itemType": "Non_Inventory"}, "Hub")) == "Hub"
+    assert line_description(_line(labour, "  ")) == "Tune-up #50"  # blank note: item text
+    assert line_description(_line(labour)) == "Tune-up #50"
+    gloves = {"description": "Trail gloves M", "itemType": "default"}
+    assert line_description(_line(gloves, "customer asked for M")) == "Trail gloves M"
+    assert line_description(_line(note="Custom repair", item_id="0")) == "Custom repair"
+    assert line_description(_line(item_id="0")) is None
+    assert line_description(_line(note="only a note")) == "only a note"  # Item not loaded
+
+
+def test_zero_amount_payments_are_not_imported():
+    noisy = copy.deepcopy(SALE)
+    noisy["SalePayments"]["SalePayment"].append(
+        {"salePaymentID": "3304", "amount": "0", "paymentTypeID": "1"}
+    )
+    assert [p.sale_payment_id for p in sale(noisy).tender_payments] == ["3301", "3302"]
+    assert sale_fingerprint(sale(noisy)) == sale_fingerprint(sale())
+
+
+CASH = {"paymentTypeID": "1", "type": "cash"}
+GIFT_CARD = {"paymentTypeID": "4", "type": "gift card"}
+
+# A gift-card top-up as captured (spec §12.7): total 0, +cash, -gift card; one 0-price line.
+TOP_UP = {
+    "saleID": "2001",
+    "completeTime": "2025-03-14T18:22:05+00:00",
+    "completed": "true",
+    "total": "0",
+    "SaleLines": {
+        "SaleLine": {
+            "saleLineID": "20010",
+            "saleID": "2001",
+            "itemID": "0",
+            "unitQuantity": "1",
+            "unitPrice": "0",
+            "calcSubtotal": "0",
+            "Note": {"noteID": "20010", "note": "Gift card top-up"},
+        }
+    },
+    "SalePayments": {
+        "SalePayment": [
+            {
+                "salePaymentID": "20010",
+                "amount": "50",
+                "paymentTypeID": "1",
+                "PaymentType": CASH,
+            },
+            {
+                "salePaymentID": "20011",
+                "amount": "-50",
+                "paymentTypeID": "4",
+                "PaymentType": dict(GIFT_CARD),
+            },
+        ]
+    },
+}
+
+
+def test_deposits_become_liability_lines_and_balance_the_tenders():
+    top_up = sale(TOP_UP)
+    [deposit] = top_up.deposit_payments
+    vals = prepare_deposit_line_vals(deposit, resolved(deposit_product_id=99))
+    assert vals == {
+        "product_id": 99,
+        "qty": 1.0,
+        "price_unit": 50.0,
+        "discount": 0.0,
+        "tax_ids": [(6, 0, [])],
+        "full_product_name": "Gift card deposit",
+        "lightspeed_line_id": "payment:20011",
+    }
+    assert expected_total(top_up) == Decimal("50.00")
+    methods = resolved(payment_methods={"20010": 20})
+    payments = [prepare_payment_vals(p, methods) for p in top_up.tender_payments]
+    assert sum(p["amount"] for p in payments) == float(expected_total(top_up))
+    account = copy.deepcopy(TOP_UP)
+    account["SalePayments"]["SalePayment"][1]["PaymentType"]["type"] = "Credit Account"
+    [deposit] = sale(account).deposit_payments
+    name = prepare_deposit_line_vals(deposit, resolved(deposit_product_id=99))
+    assert name["full_product_name"] == "Credit account deposit"
+    with pytest.raises(SaleMappingError):
+        prepare_deposit_line_vals(deposit, resolved())
+
+
+def test_expected_total_adds_deposits_to_a_sale_with_goods():
+    mixed = copy.deepcopy(SALE)  # 64.39 of goods, plus 25 loaded on a gift card
+    mixed["SalePayments"]["SalePayment"] = [
+        {"salePaymentID": "1", "amount": "89.39", "PaymentType": CASH},
+        {"salePaymentID": "2", "amount": "-25", "PaymentType": GIFT_CARD},
+    ]
+    assert expected_total(sale(mixed)) == Decimal("89.39")
+    assert expected_total(sale()) == Decimal("64.39")  # no deposit: the total

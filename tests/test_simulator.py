@@ -13,6 +13,7 @@ import requests
 
 from lightspeed_simulator.data import (
     ABANDONED,
+    DEPOSIT,
     EXCHANGE,
     OPEN,
     REFUND,
@@ -21,6 +22,7 @@ from lightspeed_simulator.data import (
     parse_ts,
     round2,
 )
+from lightspeed_simulator.server import ENTITIES
 
 NOW = datetime(2025, 3, 20, 12, tzinfo=timezone.utc)
 
@@ -79,6 +81,13 @@ def test_sale_arithmetic_holds_for_every_sale(world):
         kinds[record["kind"]] += 1
     for kind in (REFUND, EXCHANGE, OPEN, ABANDONED, VOIDED):
         assert kinds[kind] > 10
+
+
+def test_sale_arithmetic_holds_with_deposits_and_zero_payments():
+    world = World(sales=1500, seed=11, now=NOW, deposits_share=0.1, zero_payments_share=0.2)
+    for i in range(1, world.sales.count + 1):
+        check_sale(world.sales.full(i), {"2"})
+    assert world.sales.ids_of_kind(DEPOSIT)
 
 
 def test_refunds_link_to_earlier_lines(world):
@@ -156,33 +165,17 @@ def test_deterministic_for_a_seed():
     assert a.hours == b.hours
 
 
-def test_100k_sales_start_lazily_and_page():
-    from types import SimpleNamespace
-
-    from lightspeed_simulator.server import ENTITIES, QueryEngine, Simulator
-
+def test_100k_sales_start_lazily_and_page(in_process):
     big = World(sales=100_000, seed=1, now=NOW)
     assert big.sales.count == 100_000 and len(big.sales._cache) == 0  # nothing generated yet
-    args = SimpleNamespace(
-        client_id="c",
-        client_secret="s",
-        redirect_uri="https://x",
-        token_lifetime=3600,
-        strict_rotation=False,
-        require_pkce=False,
-        registers=1,
-        bucket_size=None,
-        drip_rate=None,
-        burst_limit=20,
-        legacy_costs=False,
-    )
-    engine = QueryEngine(Simulator(big, args))
-    params = {"sort": "updatetime", "load_relations": '["SaleLines","SalePayments"]'}
+    _sim, engine = in_process(big)
+    params = {"sort": "timeStamp", "load_relations": '["SaleLines","SalePayments"]'}
     page = engine.list(ENTITIES["Sale"], params)
     assert len(page["Sale"]) == 100 and page["@attributes"]["next"]
     assert len(big.sales._cache) < 1000  # only what the page needed
-    stamps = [parse_ts(s["updatetime"]) for s in page["Sale"]]
+    stamps = [parse_ts(s["timeStamp"]) for s in page["Sale"]]
     assert stamps == sorted(stamps)
+    assert all(s["updateTime"] == s["timeStamp"] for s in page["Sale"])  # camelCase default
 
 
 # -- over HTTP ------------------------------------------------------------------------------
@@ -310,4 +303,6 @@ def test_help_documents_options():
         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]),
     ).stdout
     for option in ("--sales", "--seed", "--days", "--now", "--dst-shop-tz", "--token-lifetime"):
+        assert option in out
+    for option in ("--stamp-spelling", "--zero-payments-share", "--deposits-share"):
         assert option in out

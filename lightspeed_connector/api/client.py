@@ -508,20 +508,26 @@ class LightspeedClient:
         completed=True,
         load_relations=DEFAULT_SALE_RELATIONS,
         archived=None,
-        sort="updatetime",
+        sort="timeStamp",
     ):
-        """Sales sorted by ``updatetime`` (change stamp, ties by saleID), one request/page."""
+        """Sales sorted by ``timeStamp`` (change stamp, ties by saleID), one request/page.
+
+        ``updated_from``/``updated_to`` filter on ``timeStamp``: it is documented as a filter
+        on every resource, whereas ``updatetime`` is only documented as sortable and the real
+        API may reject a filter on it (spec §6.5, §11.2, §12.1). ``Sale.change_stamp`` returns
+        the same stamp, so a cursor taken from it resumes this query exactly.
+        """
         params = {
             "completed": None if completed is None else bool(completed),
             "archived": self._archived(archived),
-            "updatetime": range_filter(updated_from, updated_to),
+            "timeStamp": range_filter(updated_from, updated_to),
             "completeTime": range_filter(completed_from, completed_to),
             "sort": sort,
         }
         if load_relations:
             params["load_relations"] = list(load_relations)
         if shop_ids:
-            shop_ids = [str(s) for s in shop_ids]
+            shop_ids = [to_id(s) or str(s) for s in shop_ids]
             params["shopID"] = shop_ids[0] if len(shop_ids) == 1 else Filter("IN", shop_ids)
         if sale_ids is None:
             yield from self._iter_typed("Sale", models.Sale, params)

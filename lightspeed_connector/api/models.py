@@ -1,7 +1,8 @@
 """Typed, read-only views of R-Series payloads.
 
 Every object keeps ``.raw`` (the original JSON-serialisable dict, untouched) and is rebuilt with
-``Type.from_payload(raw)``. IDs stay strings; foreign keys ``"0"`` become ``None``; money and
+``Type.from_payload(raw)``. IDs are canonical strings (``1042``, ``1042.0`` and ``"001042"`` all
+give ``"1042"``, see :func:`~.normalize.to_id`); foreign keys ``"0"`` become ``None``; money and
 rates are :class:`~decimal.Decimal`; datetimes are aware UTC.
 """
 
@@ -22,6 +23,9 @@ from .normalize import (
 )
 
 ZERO = Decimal("0")
+# PaymentType.type values whose *negative* payments load money onto a customer's balance: a
+# gift-card top-up or a credit-account deposit is a liability, not a tender (spec §7.4, §12.7)
+DEPOSIT_PAYMENT_TYPES = frozenset({"gift card", "credit account"})
 
 
 def _required_id(raw, key, entity):
@@ -362,7 +366,7 @@ class TaxCategory:
     def rates_for(self, tax_class_id=None):
         """``(tax1_rate, tax2_rate)`` for a tax class, honouring the per-class overrides."""
         for klass in self.classes:
-            if tax_class_id is not None and klass.tax_class_id == str(tax_class_id):
+            if tax_class_id is not None and klass.tax_class_id == to_id(tax_class_id):
                 return klass.tax1_rate, klass.tax2_rate
         return self.tax1_rate, self.tax2_rate
 
@@ -551,6 +555,17 @@ class SalePayment:
     payment_type: PaymentType | None = None
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
+    @property
+    def is_deposit(self):
+        """A negative gift-card / credit-account payment: money put on a card or an account.
+
+        Needs the ``PaymentType`` relation (``SalePayments.PaymentType``); without it the type
+        is unknown and the payment counts as a tender.
+        """
+        if self.amount >= 0 or self.payment_type is None:
+            return False
+        return self.payment_type.type.strip().lower() in DEPOSIT_PAYMENT_TYPES
+
     @classmethod
     def from_payload(cls, raw):
         return cls(
@@ -606,12 +621,28 @@ class Sale:
 
     @property
     def change_stamp(self):
-        """The modification stamp the importer sorts and resumes on."""
-        return self.update_time or self.timestamp
+        """The modification stamp the incremental query filters, sorts and resumes on.
+
+        ``timeStamp`` is documented (and filterable) on every resource, so the client queries
+        on it; ``updatetime``/``updateTime`` is only a fallback for payloads without it.
+        """
+        return self.timestamp or self.update_time
 
     @property
     def active_payments(self):
-        return [p for p in self.payments if not p.archived]
+        """Payments that moved money: archived ones are void, and zero-amount rows (seen on
+        real completed sales, spec §12.3) are noise, not tenders."""
+        return [p for p in self.payments if not p.archived and p.amount != 0]
+
+    @property
+    def deposit_payments(self):
+        """Active gift-card top-ups / credit-account deposits (negative, liability)."""
+        return [p for p in self.active_payments if p.is_deposit]
+
+    @property
+    def tender_payments(self):
+        """Active payments that are real tenders (everything but the deposits)."""
+        return [p for p in self.active_payments if not p.is_deposit]
 
     @classmethod
     def from_payload(cls, raw):
@@ -633,7 +664,7 @@ class Sale:
             create_time=_dt(raw, "createTime"),
             update_time=_dt(raw, "updatetime", "updateTime", "updateTimestamp"),
             complete_time=_dt(raw, "completeTime"),
-            timestamp=_dt(raw, "timeStamp"),
+            timestamp=_dt(raw, "timeStamp", "timestamp"),
             calc_subtotal=_dec(raw, "calcSubtotal"),
             calc_discount=_dec(raw, "calcDiscount"),
             calc_tax1=tax1,

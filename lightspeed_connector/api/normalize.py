@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 _OFFSET_RE = re.compile(r"([+-])(\d{2}):?(\d{2})$")
+# "1042", "001042", "1042.0", "1042.00": an integral ID, whatever its rendering
+_INTEGRAL_ID_RE = re.compile(r"^([0-9]+)(?:\.0*)?$")
 
 
 def as_list(value, key=None):
@@ -113,10 +115,24 @@ def to_bool(value, default=False):
 
 
 def to_id(value):
-    """Normalise an ID: strings kept, ``"0"``/``""``/``None`` (no reference) → ``None``."""
-    if value is None:
+    """Normalise an ID to its canonical string; ``"0"``/``""``/``None`` (no reference) → ``None``.
+
+    Raw API traffic carries IDs as strings, but data re-serialised by client libraries (or a
+    test fixture) may carry JSON numbers (``1042``, ``1042.0``) or padded strings (``" 1042"``,
+    ``"001042"``): all of these are the same record, so they must compare equal (spec §12.6).
+    Non-numeric IDs are only stripped.
+    """
+    if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, float | Decimal):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        if value == int(value):
+            value = int(value)
     text = str(value).strip()
+    match = _INTEGRAL_ID_RE.match(text)
+    if match:
+        text = match.group(1).lstrip("0") or "0"
     if text in ("", "0"):
         return None
     return text

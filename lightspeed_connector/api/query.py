@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
-from .normalize import format_datetime
+from .normalize import format_datetime, to_id
 
 OPERATORS = (">", ">=", "<", "<=", "><", "!=", "~", "!~", "IN", "=")
 MAX_IN_VALUES = 100
@@ -146,6 +146,7 @@ def build_query(params):
 
 
 def chunks(values, size=MAX_IN_VALUES):
-    values = list(dict.fromkeys(str(v) for v in values))
+    """De-duplicated ID lists of at most ``size`` (``1042``, ``"1042"`` and ``1042.0`` are one)."""
+    values = list(dict.fromkeys(to_id(v) or str(v) for v in values))
     for start in range(0, len(values), size):
         yield values[start : start + size]

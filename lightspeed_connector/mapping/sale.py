@@ -11,9 +11,14 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..api.normalize import to_id
 from ..tools import to_naive_utc
+from .errors import MappingError
 
 CENT = Decimal("0.01")
+# Item types whose description is generic ("Tune-up #50"): the line's Note says what was done
+NOTE_FIRST_ITEM_TYPES = frozenset({"non_inventory"})
+DEPOSIT_LINE_NAMES = {"gift card": "Gift card deposit", "credit account": "Credit account deposit"}
 
 
 @dataclass
@@ -31,16 +36,26 @@ class ResolvedSale:
     taxes: dict = field(default_factory=dict)  # saleLineID -> [account.tax ids]
     payment_methods: dict = field(default_factory=dict)  # salePaymentID -> method id
     refunded_lines: dict = field(default_factory=dict)  # saleLineID -> pos.order.line id
+    deposit_product_id: int | None = None  # product of gift-card / credit-account deposits
 
 
-class SaleMappingError(ValueError):
+class SaleMappingError(MappingError):
     """The sale cannot be mapped as it is (a business rule, not a bug)."""
 
 
 def importable_lines(sale):
-    """Lines that belong on the order: a reservation line still carries ``saleID "0"`` (it is
-    not part of any sale yet), which the normalised ``sale_id`` cannot tell from a missing key."""
-    return [line for line in sale.lines if line.raw.get("saleID") in (None, "", sale.sale_id)]
+    """Lines that belong on the order.
+
+    A reservation line still carries ``saleID "0"`` (it is not part of any sale yet), which the
+    normalised ``sale_id`` cannot tell from a missing key, so the raw key is checked; a line of
+    another sale can also show up under a sale (spec §12.5). IDs are compared normalised
+    (``1042`` == ``"1042"``)."""
+    lines = []
+    for line in sale.lines:
+        raw_id = line.raw.get("saleID")
+        if raw_id is None or raw_id == "" or to_id(raw_id) == sale.sale_id:
+            lines.append(line)
+    return lines
 
 
 def line_discount_percent(line):
@@ -52,11 +67,16 @@ def line_discount_percent(line):
 
 
 def line_description(line):
-    if line.item is not None and line.item.description:
-        return line.item.description
-    if line.note is not None and line.note.note:
-        return line.note.note
-    return None
+    """Name of the order line: the Item's description, except on misc lines and non-inventory
+    items (labour, services), where the Note is the real description (spec §12.4)."""
+    note = line.note.note.strip() if line.note is not None and line.note.note else ""
+    item = line.item
+    item_type = (item.item_type or "").strip().lower() if item is not None else ""
+    if note and (line.is_misc or item_type in NOTE_FIRST_ITEM_TYPES):
+        return note
+    if item is not None and item.description:
+        return item.description
+    return note or None
 
 
 def _float(value):
@@ -109,7 +129,28 @@ def prepare_order_line_vals(line, resolved):
     return vals
 
 
+def prepare_deposit_line_vals(payment, resolved):
+    """Order line for a gift-card top-up / credit-account deposit (a ``deposit_payments`` row).
+
+    The customer paid the money (the tenders) but bought nothing: it is owed back as card or
+    account balance, so it is booked on a liability product, untaxed, at ``-amount``.
+    """
+    if not resolved.deposit_product_id:
+        raise SaleMappingError(f"no deposit product for payment {payment.sale_payment_id}")
+    ptype = payment.payment_type.type.strip().lower() if payment.payment_type else ""
+    return {
+        "product_id": resolved.deposit_product_id,
+        "qty": 1.0,
+        "price_unit": _float(-payment.amount),
+        "discount": 0.0,
+        "tax_ids": [(6, 0, [])],
+        "full_product_name": DEPOSIT_LINE_NAMES.get(ptype, "Deposit"),
+        "lightspeed_line_id": f"payment:{payment.sale_payment_id}",
+    }
+
+
 def prepare_payment_vals(payment, resolved):
+    """One ``pos.payment``; call it on ``sale.tender_payments`` only (deposits become lines)."""
     method_id = resolved.payment_methods.get(payment.sale_payment_id)
     if not method_id:
         raise SaleMappingError(f"no payment method for payment {payment.sale_payment_id}")
@@ -149,5 +190,7 @@ def sale_fingerprint(sale):
 
 
 def expected_total(sale):
-    """What Lightspeed says the customer paid (rounded to the cent)."""
-    return sale.total.quantize(CENT)
+    """What the customer paid (rounded to the cent): the sale total plus the money put on gift
+    cards / credit accounts, which Lightspeed keeps out of ``total`` (spec §6.5, §7.4)."""
+    deposits = sum((-p.amount for p in sale.deposit_payments), Decimal(0))
+    return (sale.total + deposits).quantize(CENT)

@@ -1,4 +1,6 @@
 from . import lightspeed_mapping_mixin
+from . import lightspeed_binding_mixin
+from . import lightspeed_importer
 from . import lightspeed_oauth_token
 from . import lightspeed_backend
 from . import lightspeed_backend_metadata
@@ -14,7 +16,9 @@ from . import lightspeed_sync_run
 from . import lightspeed_item
 from . import lightspeed_sale_importer
 from . import lightspeed_backend_sales
+from . import lightspeed_backend_runs
 from . import pos_order
+from . import pos_session
 from . import lightspeed_kpi_field
 from . import lightspeed_kpi_fact
 from . import lightspeed_kpi_visitor

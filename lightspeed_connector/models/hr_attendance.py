@@ -4,7 +4,8 @@ from odoo.exceptions import UserError
 
 
 class HrAttendance(models.Model):
-    _inherit = "hr.attendance"
+    _name = "hr.attendance"
+    _inherit = ["hr.attendance", "lightspeed.binding.mixin"]
 
     in_mode = fields.Selection(
         selection_add=[("lightspeed", "Lightspeed")], ondelete={"lightspeed": "set default"}
@@ -12,34 +13,8 @@ class HrAttendance(models.Model):
     out_mode = fields.Selection(
         selection_add=[("lightspeed", "Lightspeed")], ondelete={"lightspeed": "set default"}
     )
-    lightspeed_backend_id = fields.Many2one(
-        "lightspeed.backend", index=True, readonly=True, copy=False, ondelete="restrict"
-    )
     lightspeed_id = fields.Char(
-        string="Lightspeed ID",
-        index=True,
-        readonly=True,
-        copy=False,
-        help="employeeHoursID of the Lightspeed clock entry this attendance mirrors.",
-    )
-    lightspeed_shop_id = fields.Many2one(
-        "lightspeed.shop", string="Lightspeed shop", index=True, readonly=True, copy=False
-    )
-    lightspeed_department_id = fields.Many2one(
-        "hr.department",
-        string="Shop department",
-        index=True,
-        readonly=True,
-        copy=False,
-        help="Department of the shop the shift was worked in, stored at import: it does not "
-        "follow the employee's current department.",
-    )
-    lightspeed_business_date = fields.Date(
-        string="Business day",
-        index=True,
-        readonly=True,
-        copy=False,
-        help="Day of the check-in in the shop's time zone (after the backend's day cut-off).",
+        help="employeeHoursID of the Lightspeed clock entry this attendance mirrors."
     )
     lightspeed_check_in = fields.Datetime(
         string="Check in (Lightspeed)",
@@ -59,14 +34,6 @@ class HrAttendance(models.Model):
         compute="_compute_lightspeed_edited",
         help="The check-in or check-out differs from what Lightspeed sent last.",
     )
-
-    _sql_constraints = [
-        (
-            "lightspeed_uniq",
-            "unique(lightspeed_backend_id, lightspeed_id)",
-            "This Lightspeed clock entry was already imported.",
-        ),
-    ]
 
     @api.depends("check_in", "check_out", "out_mode", "lightspeed_check_in", "lightspeed_check_out")
     def _compute_lightspeed_edited(self):

@@ -1,9 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import threading
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -44,19 +42,10 @@ class LightspeedBackend(models.Model):
         runs = self.env["lightspeed.sync.run"]
         for backend in self:
             backend._check_connected()
-            runs |= self.env["lightspeed.clock_in.importer"]._import(backend)
-        if len(runs) == 1 and not self.env.context.get("lightspeed_no_notification"):
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "warning" if runs.failed_count else "success",
-                    "title": _("Clock-ins imported"),
-                    "message": runs.message,
-                    "sticky": False,
-                },
-            }
-        return True
+            runs |= self.env["lightspeed.clock_in.importer"]._run(backend)
+        if self.env.context.get("lightspeed_no_notification"):
+            return True
+        return self._run_notification(runs, _("Clock-ins imported"))
 
     def action_open_attendances(self):
         self.ensure_one()
@@ -76,31 +65,6 @@ class LightspeedBackend(models.Model):
 
     @api.model
     def _cron_import_clock_ins(self):
-        """Hourly: every connected backend, one run each; a failing backend never stops the
-        others (its error is stored on the backend and logged)."""
-        backends = self.search([("state", "=", "connected")])
-        testing = getattr(threading.current_thread(), "testing", False)
-        done = 0
-        for backend in backends:
-            try:
-                with self.env.cr.savepoint():
-                    self.env["lightspeed.clock_in.importer"]._import(backend)
-            except UserError as exc:
-                message = str(exc.args[0] if exc.args else exc)
-                backend.last_error = message
-                self.env["lightspeed.sync.run"].create(
-                    {
-                        "backend_id": backend.id,
-                        "run_type": "clock_in",
-                        "state": "failed",
-                        "finished_at": fields.Datetime.now(),
-                        "message": message,
-                    }
-                )
-                _logger.warning("Lightspeed[%s]: clock-in import failed: %s", backend.name, exc)
-            done += 1
-            if not testing:
-                # keep the finished backends if a later one breaks the worker
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        """Hourly: every connected backend, one run each (see ``_cron_run_stream``)."""
+        self._cron_run_stream("lightspeed.clock_in.importer")
         return True

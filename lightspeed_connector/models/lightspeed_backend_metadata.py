@@ -71,11 +71,17 @@ class LightspeedBackend(models.Model):
         return items
 
     def _sync_metadata(self, client):
-        """Read everything the mappings need; re-running updates rows, never duplicates."""
+        """Read everything the mappings need; re-running updates rows, never duplicates.
+
+        Under the engine's lock and run rules, inside the caller's transaction: it is small,
+        and it runs inside the connect flow, which must stay all-or-nothing.
+        """
         self.ensure_one()
-        run = self.env["lightspeed.sync.run"].create(
-            {"backend_id": self.id, "run_type": "metadata"}
-        )
+        importer = self.env["lightspeed.metadata.importer"].with_context(lightspeed_no_commit=True)
+        importer._locked_run(self, "metadata", lambda run: self._read_metadata(client, run))
+        return True
+
+    def _read_metadata(self, client, run):
         requests_before = client.request_count
         with self._lightspeed_errors():
             shops = list(client.iter_shops(archived=True))
@@ -153,4 +159,13 @@ class LightspeedBackend(models.Model):
             len(shops),
             len(employees),
         )
-        return True
+
+
+class LightspeedMetadataImporter(models.AbstractModel):
+    """The metadata sync has no staging, but the engine's lock and run rules."""
+
+    _name = "lightspeed.metadata.importer"
+    _inherit = "lightspeed.importer"
+    _description = "Lightspeed Metadata Importer"
+
+    _stream = "metadata"

@@ -2,9 +2,6 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-
-from .lightspeed_sale_importer import _testing
 
 _logger = logging.getLogger(__name__)
 
@@ -15,6 +12,14 @@ class LightspeedBackend(models.Model):
     _inherit = "lightspeed.backend"
 
     order_count = fields.Integer(compute="_compute_order_count")
+    deposit_product_id = fields.Many2one(
+        "product.product",
+        string="Deposit product",
+        check_company=True,
+        help="Gift-card top-ups and credit-account deposits are booked on this product: money "
+        "owed to the customer, not revenue. Give it a liability income account (e.g. Customer "
+        "deposits) and no taxes. Without it such sales stay in error.",
+    )
 
     def _compute_order_count(self):
         groups = self.env["pos.order"]._read_group(
@@ -32,53 +37,17 @@ class LightspeedBackend(models.Model):
         return action
 
     def action_import_sales(self):
-        """Import new and changed sales now (button and XML-RPC); returns a notification."""
+        """Import new and changed sales now (button and XML-RPC); returns a notification.
+        Refused with a clear message while another sales import of the backend runs."""
         runs = self.env["lightspeed.sync.run"]
         for backend in self:
             backend._check_connected()
-            runs |= self.env["lightspeed.sale.importer"]._import(backend)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "warning" if sum(runs.mapped("failed_count")) else "success",
-                "title": _("Lightspeed sales imported"),
-                "message": _(
-                    "%(fetched)s sales fetched, %(created)s orders created, %(updated)s updated, "
-                    "%(failed)s failed.",
-                    fetched=sum(runs.mapped("fetched_count")),
-                    created=sum(runs.mapped("created_count")),
-                    updated=sum(runs.mapped("updated_count")),
-                    failed=sum(runs.mapped("failed_count")),
-                ),
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+            runs |= self.env["lightspeed.sale.importer"]._run(backend)
+        return self._run_notification(runs, _("Lightspeed sales imported"))
 
     @api.model
     def _cron_import_sales(self):
-        """Scheduled import: every connected backend, one transaction each."""
-        backends = self.search([("state", "=", "connected")])
-        done = 0
-        for backend in backends:
-            # Another worker (button, second cron) importing the same backend: skip it.
-            self.env.cr.execute(
-                "SELECT pg_try_advisory_xact_lock(hashtext('lightspeed_sales'), %s)", [backend.id]
-            )
-            if not self.env.cr.fetchone()[0]:
-                continue
-            try:
-                self.env["lightspeed.sale.importer"]._import(backend)
-            except UserError as exc:
-                # Lightspeed refused or failed (the message says why; a refused token already
-                # put the backend in "re-authorisation needed"). Keep the other backends going.
-                self.env.cr.rollback()
-                backend.last_error = str(exc)
-                _logger.info("Lightspeed[%s]: sales import stopped: %s", backend.name, exc)
-            if not _testing():
-                # One backend at a time.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            done += 1
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(backends) - done)
+        """Scheduled import: every connected backend, each run ending on its own (the engine
+        commits it, failed or not); a backend another worker is importing is skipped."""
+        self._cron_run_stream("lightspeed.sale.importer")
         return True

@@ -1,19 +1,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Lightspeed EmployeeHours (time clock) -> ``hr.attendance``.
+"""Clock-ins adapter of the import engine: Lightspeed EmployeeHours -> ``hr.attendance``.
 
-EmployeeHours has no change stamp, so every run re-reads a window of check-ins, stages each
-entry in ``lightspeed.sync.record`` with a fingerprint of its content (``remote_version``) and
-processes only new, changed, failed and vanished entries. See README.md, "Clock-ins".
+EmployeeHours has no change stamp, so every run re-reads a window of check-ins; the engine
+stages each entry with a fingerprint of its content and processes only new, changed, failed
+and vanished entries. See README.md, "Clock-ins".
 """
 
 import logging
 from datetime import date, datetime, timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
-from ..api import EmployeeHours, LightspeedError, NotFoundError
+from ..api import EmployeeHours, NotFoundError
 from ..api.normalize import as_list
+from ..mapping.attendance import clock_in_fingerprint, prepare_attendance_vals
 from ..tools import business_date, to_aware_utc, to_local, to_naive_utc
 
 _logger = logging.getLogger(__name__)
@@ -21,105 +22,40 @@ _logger = logging.getLogger(__name__)
 # A date range covers every shop's local days in full: widen by the extreme UTC offsets.
 EARLIEST_OFFSET = timedelta(hours=14)
 LATEST_OFFSET = timedelta(hours=12)
+# Written whenever a record leaves the conflict state.
+NO_CONFLICT = {
+    "conflict_type": False,
+    "odoo_check_in": False,
+    "odoo_check_out": False,
+    "conflict_attendance_ids": [fields.Command.clear()],
+}
 
 
 class LightspeedClockInImporter(models.AbstractModel):
     _name = "lightspeed.clock_in.importer"
+    _inherit = "lightspeed.importer"
     _description = "Lightspeed Clock-in Importer"
 
-    # === ENTRY POINT === #
+    _stream = "clock_in"
+    # Deletions first, then by check-in: per employee that is chronological, which Odoo's
+    # overlap and single-open-attendance rules need.
+    _process_order = "remote_deleted desc, remote_date, id"
 
-    @api.model
-    def _import(self, backend, date_from=None, date_to=None, shops=None):
-        """Import the clock entries whose check-in lies in ``[date_from, date_to]``.
+    # === QUERIES AND STAGING === #
 
-        ``date_from``/``date_to``: naive-UTC or aware datetimes, or dates (a date range covers
-        the local days of every shop); defaults: now and now minus the backend's
-        ``clock_in_window_days``. ``shops``: ``lightspeed.shop`` records (default: the shops
-        with the import enabled). Entries of the window that vanished from Lightspeed remove
-        their attendance. Returns the ``lightspeed.sync.run``.
-        """
-        backend.ensure_one()
-        backend._check_connected()
-        date_from, date_to = self._window(backend, date_from, date_to)
-        # One clock-in import per backend at a time (cron, button, backfill), until commit.
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(hashtext('lightspeed_clock_in'), %s)", [backend.id]
+    def _scope(self, backend, options):
+        """``date_from``/``date_to``: naive-UTC or aware datetimes, or dates (a date range
+        covers the local days of every shop); default: the backend's rolling window."""
+        scope = super()._scope(backend, options)
+        scope["date_from"], scope["date_to"] = self._window(
+            backend, options.get("date_from"), options.get("date_to")
         )
-        if not self.env.cr.fetchone()[0]:
-            raise UserError(
-                _(
-                    "A clock-in import of backend %(name)s is already running; try again when "
-                    "it has finished.",
-                    name=backend.name,
-                )
-            )
-        if shops is None:
-            shops = backend.shop_ids.filtered("import_enabled")
-        run = self.env["lightspeed.sync.run"].create(
-            {"backend_id": backend.id, "run_type": "clock_in"}
-        )
-        client = backend._get_client()
-        requests_before = client.request_count
-        selected = {shop.lightspeed_id: shop for shop in shops}
-        with backend._lightspeed_errors():
-            entries = [
-                entry
-                for entry in client.iter_employee_hours(
-                    check_in_from=to_aware_utc(date_from), check_in_to=to_aware_utc(date_to)
-                )
-                if entry.shop_id in selected
-            ]
-        records = self._stage(backend, entries, run)
-        seen = {entry.employee_hours_id for entry in entries}
-        vanished = self.env["lightspeed.sync.record"].search(
-            [
-                ("backend_id", "=", backend.id),
-                ("record_type", "=", "clock_in"),
-                ("shop_id", "in", shops.ids),
-                ("remote_date", ">=", date_from),
-                ("remote_date", "<=", date_to),
-                ("remote_deleted", "=", False),
-                ("lightspeed_id", "not in", list(seen)),
-            ]
-        )
-        if vanished:
-            records |= self._recheck_vanished(backend, client, vanished, run)
-        to_process = records.filtered(lambda r: r.state in ("pending", "error"))
-        counts = self._process_records(to_process, run=run)
-        run._finish(
-            fetched_count=len(entries),
-            created_count=counts["created"],
-            updated_count=counts["updated"] + counts["deleted"],
-            failed_count=counts["failed"],
-            request_count=client.request_count - requests_before,
-            message=_(
-                "Window %(start)s - %(end)s: %(fetched)s entries, %(created)s created, "
-                "%(updated)s updated, %(deleted)s removed, %(conflicts)s conflicts, "
-                "%(failed)s failed.",
-                start=fields.Datetime.to_string(date_from),
-                end=fields.Datetime.to_string(date_to),
-                fetched=len(entries),
-                created=counts["created"],
-                updated=counts["updated"],
-                deleted=counts["deleted"],
-                conflicts=counts["conflict"],
-                failed=counts["failed"],
-            ),
-        )
-        _logger.info(
-            "Lightspeed[%s]: clock-ins %s - %s: %s fetched, %s processed",
-            backend.name,
-            date_from,
-            date_to,
-            len(entries),
-            len(to_process),
-        )
-        return run
+        scope["seen"] = set()
+        return scope
 
     @api.model
     def _window(self, backend, date_from, date_to):
-        """Naive-UTC bounds of an import window (see ``_import``)."""
+        """Naive-UTC bounds of an import window (see ``_scope``)."""
         if isinstance(date_to, date) and not isinstance(date_to, datetime):
             date_to = datetime.combine(date_to + timedelta(days=1), datetime.min.time())
             date_to += LATEST_OFFSET
@@ -133,67 +69,63 @@ class LightspeedClockInImporter(models.AbstractModel):
             raise UserError(_("The clock-in import window ends before it starts."))
         return date_from, date_to
 
-    # === STAGING === #
+    def _queries(self, backend, scope):
+        return [
+            {
+                "check_in_from": to_aware_utc(scope["date_from"]),
+                "check_in_to": to_aware_utc(scope["date_to"]),
+            }
+        ]
 
-    @api.model
-    def _fingerprint(self, entry):
-        """EmployeeHours has no change stamp: its content is the version."""
-        return "|".join(
-            [
-                entry.employee_id or "",
-                entry.shop_id or "",
-                entry.check_in.isoformat() if entry.check_in else "",
-                entry.check_out.isoformat() if entry.check_out else "",
-            ]
-        )
+    def _fetch(self, client, query, scope):
+        shops = set(scope["shops"].mapped("lightspeed_id"))
+        for entry in client.iter_employee_hours(**query):
+            if entry.shop_id in shops:
+                scope["seen"].add(entry.employee_hours_id)
+                yield entry
 
-    @api.model
-    def _prepare_sync_record_vals(self, backend, entry, shop):
+    def _staging_vals(self, entry):
         return {
-            "backend_id": backend.id,
-            "record_type": "clock_in",
             "lightspeed_id": entry.employee_hours_id,
             "payload": entry.raw,
-            "remote_version": self._fingerprint(entry),
-            "shop_id": shop.id,
+            "fingerprint": clock_in_fingerprint(entry),
+            "shop_lightspeed_id": entry.shop_id,
             "remote_date": to_naive_utc(entry.check_in),
             "remote_check_in": to_naive_utc(entry.check_in),
             "remote_check_out": to_naive_utc(entry.check_out),
-            "remote_deleted": False,
         }
 
-    @api.model
-    def _stage(self, backend, entries, run):
-        """Create or update one sync record per entry; changed ones become pending."""
-        SyncRecord = self.env["lightspeed.sync.record"]
-        existing = {
-            rec.lightspeed_id: rec
-            for rec in SyncRecord.search(
-                [
-                    ("backend_id", "=", backend.id),
-                    ("record_type", "=", "clock_in"),
-                    ("lightspeed_id", "in", [e.employee_hours_id for e in entries]),
-                ]
-            )
-        }
-        shops = {
-            shop.lightspeed_id: shop for shop in backend.with_context(active_test=False).shop_ids
-        }
-        result = SyncRecord.browse()
-        to_create = []
-        for entry in entries:
-            vals = self._prepare_sync_record_vals(
-                backend, entry, shops.get(entry.shop_id, self.env["lightspeed.shop"])
-            )
-            record = existing.get(entry.employee_hours_id)
-            if not record:
-                to_create.append(dict(vals, state="pending", run_id=run.id))
-            elif record.remote_version != vals["remote_version"] or record.remote_deleted:
-                record.write(dict(vals, state="pending", run_id=run.id))
-                result |= record
-            else:
-                result |= record
-        return result | SyncRecord.create(to_create)
+    def _after_stage(self, backend, client, run, scope):
+        """Entries of the window no longer listed: deleted, or moved out of it by an edit."""
+        vanished = self.env["lightspeed.sync.record"].search(
+            [
+                ("backend_id", "=", backend.id),
+                ("record_type", "=", self._stream),
+                ("shop_id", "in", scope["shops"].ids),
+                ("remote_date", ">=", scope["date_from"]),
+                ("remote_date", "<=", scope["date_to"]),
+                ("remote_deleted", "=", False),
+                ("lightspeed_id", "not in", list(scope["seen"])),
+            ]
+        )
+        if vanished:
+            self._recheck_vanished(backend, client, vanished, run)
+
+    def _run_message(self, scope, fetched, stats):
+        return _(
+            "Window %(start)s - %(end)s: %(fetched)s entries, %(created)s created, "
+            "%(updated)s updated, %(deleted)s removed, %(conflicts)s conflicts, "
+            "%(skipped)s skipped, %(failed)s failed.",
+            start=fields.Datetime.to_string(scope["date_from"]),
+            end=fields.Datetime.to_string(scope["date_to"]),
+            fetched=fetched,
+            created=stats["created"],
+            updated=stats["updated"],
+            deleted=stats["deleted"],
+            conflicts=stats["conflict"],
+            skipped=stats["skipped"] + stats["unchanged"],
+            failed=stats["failed"],
+        )
 
     @api.model
     def _recheck_vanished(self, backend, client, records, run):
@@ -206,66 +138,23 @@ class LightspeedClockInImporter(models.AbstractModel):
                     except NotFoundError:
                         data = None
             except UserError as exc:
-                rec._mark_error(str(exc))
+                rec._mark_error(str(exc), run=run)
                 continue
             raws = as_list((data or {}).get("EmployeeHours"))
             if not raws:
                 rec.write({"remote_deleted": True, "state": "pending", "run_id": run.id})
                 continue
-            entry = EmployeeHours.from_payload(raws[0])
-            self._stage(backend, [entry], run)
+            self._stage_page(backend, run, [EmployeeHours.from_payload(raws[0])], {})
         return records
 
     # === PROCESSING === #
 
-    @api.model
-    def _process_records(self, records, run=None):
-        """Apply staged clock entries to attendances (also used by Retry).
+    def _retry_states(self):
+        return ("pending", "error", "skipped", "conflict")
 
-        Deletions first, then by check-in: per employee that is chronological, which Odoo's
-        overlap and single-open-attendance rules need. Each entry runs in its own savepoint;
-        a failure is stored on its record. Entries that overlapped another entry of the same
-        batch are tried once more after the batch (an edit can move two shifts at once).
-        """
-        counts = dict.fromkeys(
-            ("created", "updated", "deleted", "skipped", "conflict", "failed"), 0
-        )
-        records = records.filtered(lambda r: r.record_type == "clock_in")
-        ordered = records.sorted(
-            lambda r: (not r.remote_deleted, r.remote_date or datetime.min, r.id)
-        )
-        second_pass = self.env["lightspeed.sync.record"]
-        for rec in ordered:
-            outcome = self._process_one_safe(rec, run)
-            if outcome == "conflict" and rec.conflict_type == "overlap":
-                if rec.conflict_attendance_ids & self._attendances_of(records):
-                    second_pass |= rec
-                    continue
-            counts[outcome] += 1
-        for rec in second_pass:
-            counts[self._process_one_safe(rec, run)] += 1
-        return counts
-
-    @api.model
-    def _attendances_of(self, records):
-        return self._sudo_attendance(self.env["hr.attendance"]).search(
-            [
-                ("lightspeed_backend_id", "in", records.backend_id.ids),
-                ("lightspeed_id", "in", records.mapped("lightspeed_id")),
-            ]
-        )
-
-    @api.model
-    def _process_one_safe(self, rec, run=None):
-        try:
-            with self.env.cr.savepoint():
-                outcome = self._process_one(rec)
-        except (UserError, ValidationError, LightspeedError) as exc:
-            rec._mark_error(str(exc.args[0] if exc.args else exc))
-            outcome = "failed"
-        if run:
-            rec.run_id = run
-        return outcome
+    def _begin_processing(self, records, run, stats):
+        # An overlap with a shift of the same run may vanish once that shift is processed.
+        return {"lightspeed_ids": set(records.mapped("lightspeed_id"))}
 
     @api.model
     def _sudo_attendance(self, attendances):
@@ -314,31 +203,8 @@ class LightspeedClockInImporter(models.AbstractModel):
             raise UserError(mapping._unmapped_message())
         return mapping.employee_id
 
-    @api.model
-    def _prepare_attendance_vals(self, backend, entry, employee, shop):
-        """Attendance values of a clock entry (pure: no writes, no API calls)."""
-        check_in = to_naive_utc(entry.check_in)
-        check_out = to_naive_utc(entry.check_out)
-        return {
-            "employee_id": employee.id,
-            "check_in": check_in,
-            "check_out": check_out,
-            "in_mode": "lightspeed",
-            "out_mode": "lightspeed",
-            "lightspeed_backend_id": backend.id,
-            "lightspeed_id": entry.employee_hours_id,
-            "lightspeed_shop_id": shop.id,
-            "lightspeed_department_id": shop.department_id.id,
-            "lightspeed_business_date": business_date(
-                check_in, shop.get_zoneinfo(), backend.day_cutoff_hour
-            ),
-            "lightspeed_check_in": check_in,
-            "lightspeed_check_out": check_out,
-        }
-
-    @api.model
-    def _process_one(self, rec):
-        """Apply one staged entry; returns created/updated/deleted/conflict/failed."""
+    def _process_record(self, rec, state, final):
+        """Apply one staged entry; returns created/updated/deleted/skipped/conflict/deferred."""
         take_remote = self.env.context.get("lightspeed_take_remote")
         attendance = self._find_attendance(rec)
         if rec.remote_deleted:
@@ -361,21 +227,23 @@ class LightspeedClockInImporter(models.AbstractModel):
             )
         employee = self._resolve_employee(rec, entry)
         if employee is None:
-            rec.write(
-                {
-                    "state": "skipped",
-                    "error_message": _(
-                        "The Lightspeed employee is ignored: its clock-ins are not imported."
-                    ),
-                    "synced_at": fields.Datetime.now(),
-                }
+            rec._mark_skipped(
+                _("The Lightspeed employee is ignored: its clock-ins are not imported.")
             )
             return "skipped"
-        vals = self._prepare_attendance_vals(rec.backend_id, entry, employee, shop)
+        backend = rec.backend_id
+        vals = prepare_attendance_vals(
+            entry,
+            backend.id,
+            employee.id,
+            shop.id,
+            shop.department_id.id,
+            business_date(entry.check_in, shop.get_zoneinfo(), backend.day_cutoff_hour),
+        )
         if not attendance:
             blocking = self._overlapping(vals)
             if blocking:
-                return self._mark_conflict(rec, "overlap", blocking, vals)
+                return self._overlap(rec, blocking, vals, state, final)
             attendance = self._sudo_attendance(self.env["hr.attendance"]).create(vals)
             self._mark_done(rec, attendance)
             return "created"
@@ -400,7 +268,7 @@ class LightspeedClockInImporter(models.AbstractModel):
             vals.pop("lightspeed_department_id")  # history keeps the department of its import
         blocking = self._overlapping(vals, attendance)
         if blocking:
-            return self._mark_conflict(rec, "overlap", blocking, vals)
+            return self._overlap(rec, blocking, vals, state, final)
         changed = {
             key: value
             for key, value in vals.items()
@@ -410,6 +278,13 @@ class LightspeedClockInImporter(models.AbstractModel):
             attendance.write(changed)
         self._mark_done(rec, attendance)
         return "updated"
+
+    def _overlap(self, rec, blocking, vals, state, final):
+        """Try again after the run when the overlapping shift is one of the run's own (an
+        edit can move two shifts at once); otherwise it is a conflict."""
+        if not final and set(blocking.mapped("lightspeed_id")) & state["lightspeed_ids"]:
+            return "deferred"
+        return self._mark_conflict(rec, "overlap", blocking, vals)
 
     @api.model
     def _overlapping(self, vals, attendance=None):
@@ -430,19 +305,7 @@ class LightspeedClockInImporter(models.AbstractModel):
 
     @api.model
     def _mark_done(self, rec, attendance):
-        rec.write(
-            {
-                "state": "done",
-                "error_message": False,
-                "conflict_type": False,
-                "odoo_check_in": False,
-                "odoo_check_out": False,
-                "conflict_attendance_ids": [fields.Command.clear()],
-                "res_model": "hr.attendance" if attendance else False,
-                "res_id": attendance.id if attendance else False,
-                "synced_at": fields.Datetime.now(),
-            }
-        )
+        rec._mark_done(attendance, **NO_CONFLICT)
 
     @api.model
     def _mark_conflict(self, rec, conflict_type, attendances, vals=None):

@@ -1,52 +1,45 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Lightspeed sales -> paid ``pos.order``: stage raw payloads, then process each one.
+"""Sales adapter of the import engine: Lightspeed sales -> paid ``pos.order``.
 
-Fetch phase: pages of completed sales (with lines, items, notes, payments) are upserted into
-``lightspeed.sync.record``; the change cursor advances with the staged rows, in the same
-transaction. Process phase: every pending record runs in its own savepoint through the pure
-mappers of ``mapping/sale.py``; a failure is stored on the record, never blocks the others.
+Only what is particular to sales lives here: the queries (incremental on the change stamp,
+plus the correction window re-read on every run), the fingerprint, and turning one staged sale
+into an order, a correction or a reversal. Lock, staging, savepoints, commits and errors are
+the engine's (``lightspeed_importer.py``); sessions are ``pos_session.py``'s.
 """
 
 import logging
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..api import LightspeedError, PayloadError, Sale
-from ..const import PARAM_MAX_ATTEMPTS
+from ..api import PayloadError, Sale
+from ..mapping.errors import MappingError
 from ..mapping.sale import (
     ResolvedSale,
     SaleMappingError,
     expected_total,
     importable_lines,
+    prepare_deposit_line_vals,
     prepare_order_line_vals,
     prepare_payment_vals,
     prepare_pos_order_vals,
     sale_fingerprint,
 )
-from ..tools import business_date, business_day_bounds, to_aware_utc, to_naive_utc
+from ..tools import business_date, to_aware_utc, to_naive_utc
 
 _logger = logging.getLogger(__name__)
 
+# Re-read a little before the cursor: stamps written in the same second by Lightspeed can
+# commit out of order.
 CURSOR_OVERLAP = timedelta(minutes=10)
-# Records are processed (and committed, outside tests) in chunks; the ORM cache is emptied
-# between chunks so memory stays flat whatever the number of sales.
-CHUNK_SIZE = 200
-
-
-def _error_text(exc):
-    return str(exc.args[0] if exc.args else exc)
-
-
-def _testing():
-    return getattr(threading.current_thread(), "testing", False)
+# What a failing order of a batch may raise (the batch is then redone one by one).
+ORDER_ERRORS = (UserError, ValidationError, MappingError, SaleMappingError)
 
 
 class _Lookups:
-    """The mappings of one backend, read once per processing batch instead of once per sale."""
+    """The mappings of one backend, read once per run instead of once per sale."""
 
     def __init__(self, backend):
         env = backend.env
@@ -62,6 +55,7 @@ class _Lookups:
         self.payment_types = by_id("lightspeed.payment.type")
         self.taxes = env["lightspeed.tax"].search(domain + [("tax_id", "!=", False)])
         self.misc_product = env.ref("lightspeed_connector.product_lightspeed_misc")
+        self.deposit_product = backend.deposit_product_id
 
 
 class _OrderBatch:
@@ -73,7 +67,7 @@ class _OrderBatch:
     def __init__(self, importer, stats, run):
         self.importer, self.stats, self.run = importer, stats, run
         self.key = None
-        self.items = []  # (record, order vals, shop, fingerprint)
+        self.items = []  # (record, order vals)
 
     def add(self, key, item):
         if self.key != key:
@@ -89,189 +83,89 @@ class _OrderBatch:
             self.importer._create_batch(items, self.stats, self.run)
 
 
-# Chatter and tracking on thousands of orders cost time and say nothing a sync run does not.
-QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
-
-
 class LightspeedSaleImporter(models.AbstractModel):
     _name = "lightspeed.sale.importer"
+    _inherit = "lightspeed.importer"
     _description = "Lightspeed Sale Importer"
 
-    # === ENTRY POINT === #
+    _stream = "sale"
+    _process_order = "shop_id, remote_date, id"
 
-    @api.model
-    def _import(self, backend, date_from=None, date_to=None, shops=None):
-        """Fetch, stage and process sales of ``backend``; returns the ``lightspeed.sync.run``.
+    # === QUERIES AND STAGING === #
 
-        Without dates: incremental from the change cursor (first run: ``initial_import_days``)
-        plus a re-read of the correction window. With dates (backfill): sales completed in
-        ``[date_from, date_to]`` (dates, shop-independent UTC days), cursor untouched.
-        """
-        backend.ensure_one()
-        # Defaults (journals, taxes, warehouses) must come from the backend's company.
-        self = self.with_company(backend.company_id).with_context(**QUIET)
-        backend = backend.with_company(backend.company_id).with_context(**QUIET)
-        shops = (shops or backend.shop_ids).filtered("import_enabled")
-        run = self.env["lightspeed.sync.run"].create(
-            {"backend_id": backend.id, "run_type": "backfill" if date_from else "sale"}
-        )
-        if not shops:
-            run._finish(message=_("No shop has the import enabled."))
-            return run
-        client = backend._get_client()
-        with backend._lightspeed_errors():
-            fetched = self._stage(backend, client, shops, run, date_from, date_to)
-        max_attempts = backend._default_param(PARAM_MAX_ATTEMPTS, 3)
-        records = self.env["lightspeed.sync.record"].search(
-            [
-                ("backend_id", "=", backend.id),
-                ("record_type", "=", "sale"),
-                ("shop_id", "in", shops.ids),
-                "|",
-                ("state", "=", "pending"),
-                "&",
-                ("state", "=", "error"),
-                ("attempt_count", "<", max_attempts),
-            ]
-        )
-        stats = self._process_records(records, run=run)
-        self._close_finished_sessions(backend)
-        run._finish(
-            fetched_count=fetched,
-            request_count=client.request_count,
-            created_count=stats["created"],
-            updated_count=stats["updated"],
-            failed_count=stats["failed"],
-        )
-        return run
+    def _scope(self, backend, options):
+        scope = super()._scope(backend, options)
+        scope["backfill"] = bool(options.get("date_from"))
+        return scope
 
-    # === FETCH AND STAGE === #
-
-    def _stage(self, backend, client, shops, run, date_from=None, date_to=None):
-        shop_ids = shops.mapped("lightspeed_id")
+    def _queries(self, backend, scope):
+        """Without dates: changes since the cursor (first run: ``initial_import_days``), then
+        every sale completed inside the correction window, whatever its change stamps say (a
+        void or an edit need not move them). With dates (backfill): sales completed in
+        ``[date_from, date_to]`` (UTC days); the cursor is left alone."""
         now = fields.Datetime.now()
-        fetched = 0
-        if date_from:
-            start = fields.Datetime.to_datetime(date_from)
-            end = fields.Datetime.to_datetime(date_to or fields.Date.today()) + timedelta(days=1)
-            queries = [{"completed_from": to_aware_utc(start), "completed_to": to_aware_utc(end)}]
-            advance_cursor = False
+        if scope["backfill"]:
+            start = fields.Datetime.to_datetime(scope["date_from"])
+            end = fields.Datetime.to_datetime(scope.get("date_to") or fields.Date.today())
+            return [
+                {
+                    "completed_from": to_aware_utc(start),
+                    "completed_to": to_aware_utc(end + timedelta(days=1)),
+                }
+            ]
+        first_run = not backend.sales_cursor
+        if first_run:
+            since = now - timedelta(days=max(backend.initial_import_days, 0))
         else:
-            first_run = not backend.sales_cursor
-            since = (
-                backend.sales_cursor - CURSOR_OVERLAP
-                if not first_run
-                else now - timedelta(days=max(backend.initial_import_days, 0))
-            )
-            queries = [{"updated_from": to_aware_utc(since)}]
-            correction_from = None
-            if backend.correction_window_days > 0:
-                correction_from = now - timedelta(days=backend.correction_window_days)
-                if correction_from <= since:
-                    correction_from = None  # the incremental query already covers the window
-            if not first_run and correction_from:
-                queries.append({"completed_from": to_aware_utc(correction_from)})
-            advance_cursor = True
-        for params in queries:
-            page = []
-            for sale in client.iter_sales(shop_ids=shop_ids, **params):
-                page.append(sale)
-                if len(page) == 100:
-                    fetched += self._stage_page(backend, page, run, advance_cursor)
-                    page = []
-            if page:
-                fetched += self._stage_page(backend, page, run, advance_cursor)
-        return fetched
+            since = backend.sales_cursor - CURSOR_OVERLAP
+        queries = [{"updated_from": to_aware_utc(since), "advance_cursor": True}]
+        window = backend.correction_window_days
+        if window > 0 and not (first_run and backend.initial_import_days >= window):
+            queries.append({"completed_from": to_aware_utc(now - timedelta(days=window))})
+        return queries
 
-    def _stage_page(self, backend, sales, run, advance_cursor):
-        """Upsert one page of sales; unchanged ones (same fingerprint, already done) are left."""
-        SyncRecord = self.env["lightspeed.sync.record"]
-        shop_map = {
-            shop.lightspeed_id: shop.id for shop in backend.with_context(active_test=False).shop_ids
+    def _fetch(self, client, query, scope):
+        params = {key: value for key, value in query.items() if key != "advance_cursor"}
+        return client.iter_sales(shop_ids=scope["shops"].mapped("lightspeed_id"), **params)
+
+    def _staging_vals(self, sale):
+        return {
+            "lightspeed_id": sale.sale_id,
+            "payload": sale.raw,
+            "fingerprint": sale_fingerprint(sale),
+            "remote_version": sale.change_stamp and sale.change_stamp.isoformat(),
+            "shop_lightspeed_id": sale.shop_id,
+            "remote_date": to_naive_utc(sale.complete_time) if sale.complete_time else False,
         }
-        existing = {
-            rec.lightspeed_id: rec
-            for rec in SyncRecord.search(
-                [
-                    ("backend_id", "=", backend.id),
-                    ("record_type", "=", "sale"),
-                    ("lightspeed_id", "in", [sale.sale_id for sale in sales]),
-                ]
-            )
-        }
-        to_create = []
-        for sale in sales:
-            fingerprint = sale_fingerprint(sale)
-            vals = {
-                "payload": sale.raw,
-                "remote_version": sale.change_stamp and sale.change_stamp.isoformat(),
-                "fingerprint": fingerprint,
-                "shop_id": shop_map.get(sale.shop_id or "", False),
-                "remote_date": to_naive_utc(sale.complete_time) if sale.complete_time else False,
-                "run_id": run.id,
-            }
-            record = existing.get(sale.sale_id)
-            if record is None:
-                to_create.append(
-                    dict(
-                        vals,
-                        backend_id=backend.id,
-                        record_type="sale",
-                        lightspeed_id=sale.sale_id,
-                        state="pending",
-                    )
-                )
-            elif record.fingerprint != fingerprint or record.state == "pending":
-                record.write(dict(vals, state="pending", attempt_count=0))
-        if to_create:
-            SyncRecord.create(to_create)
-        SyncRecord.flush_model()
+
+    def _after_stage_page(self, backend, sales, query):
+        """The cursor advances with the page it covers, in the same transaction."""
         stamps = [sale.change_stamp for sale in sales if sale.change_stamp]
-        if advance_cursor and stamps:
+        if query.get("advance_cursor") and stamps:
             newest = to_naive_utc(max(stamps))
             if not backend.sales_cursor or newest > backend.sales_cursor:
                 backend.sales_cursor = newest
-        if not _testing():
-            # The staged rows and the cursor commit together: a crash after this point loses
-            # nothing, and a re-run re-stages at most one page.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        # Staged payloads are read back per chunk when processed; don't keep them in memory.
-        self.env.invalidate_all()
-        return len(sales)
 
-    # === PROCESS === #
+    # === PROCESSING HOOKS === #
 
-    @api.model
-    def _process_records(self, records, run=None):
-        """Turn staged sale records into orders, each in its own savepoint."""
-        self = self.with_context(**QUIET)
-        SyncRecord = self.env["lightspeed.sync.record"]
-        stats = {"created": 0, "updated": 0, "failed": 0, "unchanged": 0, "skipped": 0}
-        # Order by shop and time without loading the payloads of every record at once.
-        ids = SyncRecord.search([("id", "in", records.ids)], order="shop_id, remote_date, id").ids
-        lookups, touched = {}, {}
-        batch = _OrderBatch(self, stats, run)
-        for start in range(0, len(ids), CHUNK_SIZE):
-            chunk = SyncRecord.browse(ids[start : start + CHUNK_SIZE])
-            for record in chunk:
-                backend = record.backend_id
-                if backend.id not in lookups:
-                    lookups[backend.id] = _Lookups(backend)
-                try:
-                    with self.env.cr.savepoint():
-                        outcome = self._process_record(record, lookups[backend.id], run, batch)
-                    stats[outcome] += 1
-                except (UserError, ValidationError, LightspeedError, SaleMappingError) as exc:
-                    record._mark_error(_error_text(exc), run=run)
-                    stats["failed"] += 1
-            batch.flush()
-            self._collect_touched_days(chunk, touched)
-            if not _testing():
-                # Keep finished chunks: a crash later re-processes only what is left.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            self.env.invalidate_all()
-        self._refresh_kpis(touched)
-        return stats
+    def _begin_processing(self, records, run, stats):
+        return {"lookups": {}, "touched": {}, "batch": _OrderBatch(self, stats, run)}
+
+    def _process_record(self, record, state, final):
+        backend = record.backend_id
+        if backend.id not in state["lookups"]:
+            state["lookups"][backend.id] = _Lookups(backend)
+        return self._process_sale(record, state["lookups"][backend.id], state["batch"])
+
+    def _end_chunk(self, chunk, run, state, stats):
+        state["batch"].flush()
+        self._collect_touched_days(chunk, state["touched"])
+
+    def _end_processing(self, state, stats):
+        self._refresh_kpis(state["touched"])
+
+    def _after_process(self, backend, scope, stats):
+        self.env["pos.session"]._lightspeed_close_finished(backend)
 
     def _collect_touched_days(self, records, touched):
         done = records.filtered(lambda r: r.state == "done" and r.res_model == "pos.order")
@@ -298,23 +192,22 @@ class LightspeedSaleImporter(models.AbstractModel):
         the faulty sale fails (with its own message)."""
         try:
             with self.env.cr.savepoint():
-                orders = self._create_paid_orders([vals for _rec, vals, _shop, _fp in items])
-                for (record, _vals, shop, fingerprint), order in zip(items, orders, strict=True):
-                    self._mark_done(record, order, fingerprint, shop, run)
+                orders = self._create_paid_orders([vals for _record, vals in items])
+                for (record, _vals), order in zip(items, orders, strict=True):
+                    record._mark_done(order, run)
             return
-        except (UserError, ValidationError, SaleMappingError):
+        except ORDER_ERRORS:
             _logger.info("Lightspeed: a batch of %s orders failed; retrying one by one", len(items))
-        for record, vals, shop, fingerprint in items:
+        for record, vals in items:
             try:
                 with self.env.cr.savepoint():
-                    order = self._create_paid_orders([vals])
-                    self._mark_done(record, order, fingerprint, shop, run)
-            except (UserError, ValidationError, SaleMappingError) as exc:
-                record._mark_error(_error_text(exc), run=run)
+                    record._mark_done(self._create_paid_orders([vals]), run)
+            except ORDER_ERRORS as exc:
+                record._mark_error(str(exc.args[0] if exc.args else exc), run=run)
                 stats["created"] -= 1
                 stats["failed"] += 1
 
-    def _process_record(self, record, lookups, run=None, batch=None):
+    def _process_sale(self, record, lookups, batch):
         try:
             sale = Sale.from_payload(record.payload or {})
         except PayloadError as exc:
@@ -327,43 +220,26 @@ class LightspeedSaleImporter(models.AbstractModel):
             [("lightspeed_backend_id", "=", backend.id), ("lightspeed_id", "=", sale.sale_id)],
             limit=1,
         )
-        fingerprint = sale_fingerprint(sale)
-        if (sale.voided or order) and batch:
+        if sale.voided or order:
             batch.flush()  # a void or correction may close sessions the batch still needs
         if sale.voided:
-            return self._process_void(record, sale, shop, order, fingerprint, run)
+            return self._process_void(record, sale, shop, order)
         if order:
-            if record.applied_fingerprint == fingerprint:
-                self._mark_done(record, order, fingerprint, shop, run)
+            if record.applied_fingerprint == record.fingerprint:
+                record._mark_done(order)
                 return "unchanged"
-            correction = self._create_correction(sale, shop, order, lookups)
-            self._mark_done(record, correction, fingerprint, shop, run)
+            record._mark_done(self._create_correction(sale, shop, order, lookups))
             return "updated"
-        if batch is None:
-            order = self._create_sale_order(sale, shop, lookups)
-            self._mark_done(record, order, fingerprint, shop, run)
-            return "created"
-        business_day = self._business_date(shop, sale)
-        key = (shop.pos_config_id.id, business_day)
+        config, business_day = (
+            self._pos_config(sale, shop, lookups),
+            self._business_date(shop, sale),
+        )
+        key = (config.id, business_day)
         if batch.key not in (None, key):
             batch.flush()  # opening this day's session may close the batch's session
-        vals = self._prepare_sale_order(sale, shop, lookups, business_day)
-        batch.add(key, (record, vals, shop, fingerprint))
+        vals = self._prepare_sale_order(sale, shop, config, lookups, business_day)
+        batch.add(key, (record, vals))
         return "created"
-
-    def _mark_done(self, record, order, fingerprint, shop, run=None):
-        vals = {
-            "state": "done",
-            "error_message": False,
-            "res_model": "pos.order",
-            "res_id": order.id,
-            "applied_fingerprint": fingerprint,
-            "shop_id": shop.id,
-            "synced_at": fields.Datetime.now(),
-        }
-        if run:
-            vals["run_id"] = run.id
-        record.write(vals)
 
     def _get_shop(self, backend, sale, lookups):
         shop = lookups.shops.get(sale.shop_id or "")
@@ -389,9 +265,16 @@ class LightspeedSaleImporter(models.AbstractModel):
 
     # === ORDERS === #
 
+    def _sale_register(self, sale, lookups):
+        return lookups.registers.get(sale.register_id or "", self.env["lightspeed.register"])
+
+    def _pos_config(self, sale, shop, lookups):
+        """The register's point of sale override, else the shop's."""
+        return self._sale_register(sale, lookups).pos_config_id or shop.pos_config_id
+
     def _resolve(self, sale, shop, session, business_day, lookups):
         backend = shop.backend_id
-        register = lookups.registers.get(sale.register_id or "", self.env["lightspeed.register"])
+        register = self._sale_register(sale, lookups)
         employee = lookups.employees.get(sale.employee_id or "", self.env["lightspeed.employee"])
         lines = importable_lines(sale)
         resolved = ResolvedSale(
@@ -405,9 +288,28 @@ class LightspeedSaleImporter(models.AbstractModel):
         )
         resolved.products = self._resolve_products(backend, lines, lookups)
         resolved.taxes = self._resolve_taxes(sale, lines, lookups)
-        resolved.payment_methods = self._resolve_payment_methods(sale, shop, lookups)
+        resolved.payment_methods = self._resolve_payment_methods(sale, session.config_id, lookups)
         resolved.refunded_lines = self._resolve_refunded_lines(backend, lines)
+        resolved.deposit_product_id = self._resolve_deposit_product(sale, backend, lookups)
         return resolved
+
+    def _resolve_deposit_product(self, sale, backend, lookups):
+        """Gift-card top-ups and credit-account deposits are owed to the customer, not
+        revenue: they are booked on the backend's deposit product (a liability account)."""
+        if not sale.deposit_payments:
+            return None
+        if not lookups.deposit_product:
+            raise SaleMappingError(
+                _(
+                    "Sale %(sale)s puts %(amount)s on a gift card or credit account. Set the "
+                    "deposit product on backend %(backend)s (a service whose income account is "
+                    "a liability, e.g. Customer deposits), then retry.",
+                    sale=sale.sale_id,
+                    amount=sum(-p.amount for p in sale.deposit_payments),
+                    backend=backend.name,
+                )
+            )
+        return lookups.deposit_product.id
 
     def _resolve_products(self, backend, lines, lookups):
         items = [line.item for line in lines if line.item is not None]
@@ -460,10 +362,11 @@ class LightspeedSaleImporter(models.AbstractModel):
             taxes[line.sale_line_id] = tax_ids
         return taxes
 
-    def _resolve_payment_methods(self, sale, shop, lookups):
+    def _resolve_payment_methods(self, sale, config, lookups):
         types = lookups.payment_types
+        shop = lookups.shops[sale.shop_id]
         methods = {}
-        for payment in sale.active_payments:
+        for payment in sale.tender_payments:
             ptype = types.get(payment.payment_type_id or "")
             method = ptype._resolve_payment_method(shop) if ptype else False
             if not method:
@@ -475,8 +378,8 @@ class LightspeedSaleImporter(models.AbstractModel):
                         sale=sale.sale_id,
                     )
                 )
-            if method not in shop.pos_config_id.payment_method_ids:
-                shop.pos_config_id.payment_method_ids = [(4, method.id)]
+            if method not in config.payment_method_ids:
+                config.payment_method_ids = [(4, method.id)]
             methods[payment.sale_payment_id] = method.id
         return methods
 
@@ -497,17 +400,18 @@ class LightspeedSaleImporter(models.AbstractModel):
             if line.parent_sale_line_id in by_id
         }
 
-    def _prepare_sale_order(self, sale, shop, lookups, business_day):
-        session = self._get_session(shop, business_day)
+    def _prepare_sale_order(self, sale, shop, config, lookups, business_day):
+        session = self.env["pos.session"]._lightspeed_session(config, shop, business_day)
         resolved = self._resolve(sale, shop, session, business_day, lookups)
         header = prepare_pos_order_vals(sale, resolved)
-        lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
-        payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
+        lines, payments = self._prepare_lines_and_payments(sale, resolved)
         return self._prepare_paid_order(session, header, lines, payments, expected_total(sale))
 
-    def _create_sale_order(self, sale, shop, lookups):
-        vals = self._prepare_sale_order(sale, shop, lookups, self._business_date(shop, sale))
-        return self._create_paid_orders([vals])
+    def _prepare_lines_and_payments(self, sale, resolved):
+        lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
+        lines += [prepare_deposit_line_vals(p, resolved) for p in sale.deposit_payments]
+        payments = [prepare_payment_vals(p, resolved) for p in sale.tender_payments]
+        return lines, payments
 
     def _prepare_paid_order(self, session, header, lines, payments, total):
         """Complete values of a paid order whose total is Lightspeed's, to the cent.
@@ -628,20 +532,13 @@ class LightspeedSaleImporter(models.AbstractModel):
             for payment in orders.payment_ids
         ]
 
-    def _process_void(self, record, sale, shop, order, fingerprint, run=None):
+    def _process_void(self, record, sale, shop, order):
         if not order:
-            record.write(
-                {
-                    "state": "skipped",
-                    "error_message": _(
-                        "Sale %(sale)s was voided in Lightspeed before it was imported.",
-                        sale=sale.sale_id,
-                    ),
-                    "applied_fingerprint": fingerprint,
-                    "shop_id": shop.id,
-                    "run_id": run.id if run else record.run_id.id,
-                    "synced_at": fields.Datetime.now(),
-                }
+            record._mark_skipped(
+                _(
+                    "Sale %(sale)s was voided in Lightspeed before it was imported.",
+                    sale=sale.sale_id,
+                )
             )
             return "skipped"
         key = f"{sale.sale_id}/void"
@@ -660,7 +557,7 @@ class LightspeedSaleImporter(models.AbstractModel):
                 ]
             )
             reversal = self._create_reversal(shop, sale, order, orders, key, "void")
-        self._mark_done(record, reversal, fingerprint, shop, run)
+        record._mark_done(reversal)
         return "updated"
 
     def _adjustment_session(self, shop, order):
@@ -670,7 +567,8 @@ class LightspeedSaleImporter(models.AbstractModel):
             return order.session_id, order.lightspeed_business_date, order.date_order
         now = fields.Datetime.now()
         business_day = self._business_date(shop, now=now)
-        return self._get_session(shop, business_day), business_day, now
+        session = self.env["pos.session"]._lightspeed_session(order.config_id, shop, business_day)
+        return session, business_day, now
 
     def _create_reversal(
         self, shop, sale, order, orders, key, kind, extra_lines=(), extra_payments=(), where=None
@@ -714,8 +612,7 @@ class LightspeedSaleImporter(models.AbstractModel):
         )
         where = self._adjustment_session(shop, order)
         resolved = self._resolve(sale, shop, where[0], where[1], lookups)
-        new_lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
-        new_payments = [prepare_payment_vals(p, resolved) for p in sale.active_payments]
+        new_lines, new_payments = self._prepare_lines_and_payments(sale, resolved)
         key = f"{sale.sale_id}/c{len(orders)}"
         return self._create_reversal(
             shop, sale, order, orders, key, "correction", new_lines, new_payments, where
@@ -726,73 +623,3 @@ class LightspeedSaleImporter(models.AbstractModel):
     def _business_date(self, shop, sale=None, now=None):
         moment = (sale.complete_time or sale.change_stamp) if sale else now
         return business_date(moment, shop.get_zoneinfo(), shop.backend_id.day_cutoff_hour)
-
-    def _get_session(self, shop, business_day):
-        """The open session of the shop for that business day, opening it if needed.
-
-        Odoo allows one open session per point of sale: a session of another day is closed
-        first (a late sale for a closed day gets a short extra session of its own day).
-        """
-        Session = self.env["pos.session"]
-        config = shop.pos_config_id
-        session = Session.search(
-            [
-                ("config_id", "=", config.id),
-                ("state", "=", "opened"),
-                ("lightspeed_business_date", "=", business_day),
-            ],
-            limit=1,
-        )
-        if session:
-            return session
-        for other in Session.search([("config_id", "=", config.id), ("state", "!=", "closed")]):
-            self._close_session(other)
-        session = Session.create(
-            {
-                "config_id": config.id,
-                "lightspeed_shop_id": shop.id,
-                "lightspeed_business_date": business_day,
-            }
-        )
-        session.update_stock_at_closing = shop.backend_id.update_stock_at_closing
-        session.set_opening_control(session.cash_register_balance_start, "")
-        return session
-
-    def _close_session(self, session):
-        """Close with counted cash = expected cash (no bogus loss line); raise if Odoo refuses."""
-        if session.state == "opening_control":
-            session.set_opening_control(session.cash_register_balance_start, "")
-        if session.cash_journal_id:
-            result = session.post_closing_cash_details(session.cash_register_balance_end)
-            if not result.get("successful", True):
-                raise UserError(result.get("message") or _("Cash closing failed."))
-            session.invalidate_recordset(["cash_register_balance_end", "cash_register_difference"])
-        result = session.close_session_from_ui()
-        if not result.get("successful"):
-            raise UserError(
-                _(
-                    "Odoo refused to close session %(session)s: %(msg)s",
-                    session=session.name,
-                    msg=result.get("message") or result,
-                )
-            )
-        return True
-
-    @api.model
-    def _close_finished_sessions(self, backend):
-        """Close the sessions whose business day is over in the shop's time zone."""
-        now = fields.Datetime.now()
-        sessions = self.env["pos.session"].search(
-            [
-                ("lightspeed_shop_id.backend_id", "=", backend.id),
-                ("state", "=", "opened"),
-                ("lightspeed_business_date", "!=", False),
-            ]
-        )
-        for session in sessions:
-            shop = session.lightspeed_shop_id
-            _start, end = business_day_bounds(
-                session.lightspeed_business_date, shop.get_zoneinfo(), backend.day_cutoff_hour
-            )
-            if end <= now:
-                self._close_session(session)

@@ -51,6 +51,11 @@ class LightspeedSyncRecord(models.Model):
     res_id = fields.Many2oneReference(string="Odoo record", model_field="res_model", readonly=True)
     shop_id = fields.Many2one("lightspeed.shop", readonly=True, index=True)
     remote_date = fields.Datetime(readonly=True, help="When it happened in Lightspeed (UTC).")
+    remote_deleted = fields.Boolean(
+        string="Deleted in Lightspeed",
+        readonly=True,
+        help="The object no longer exists in Lightspeed; what it produced in Odoo is removed.",
+    )
     synced_at = fields.Datetime(readonly=True)
     run_id = fields.Many2one("lightspeed.sync.run", string="Last run", readonly=True)
     fingerprint = fields.Char(readonly=True, help="Digest of the staged payload.")
@@ -72,21 +77,22 @@ class LightspeedSyncRecord(models.Model):
         for rec in self:
             rec.display_label = f"{labels.get(rec.record_type, '')} {rec.lightspeed_id or ''}"
 
-    def _processor(self):
-        """The importer service of a record type (defined by the import features)."""
-        self.ensure_one()
-        service = self.env.get(f"lightspeed.{self.record_type}.importer")
-        if service is None:
-            raise UserError(
-                _("Importing %(type)s records is not available yet.", type=self.record_type)
-            )
-        return service
+    def _importer(self):
+        """The import engine adapter of this record type."""
+        return self.env[f"lightspeed.{self.record_type}.importer"]
+
+    def _reprocess(self, **context):
+        """Process the records again from their stored payloads, one engine run per backend
+        and type, inside the caller's transaction (a request stays all-or-nothing)."""
+        for (backend, _type), records in self.grouped(
+            lambda r: (r.backend_id, r.record_type)
+        ).items():
+            importer = records[:1]._importer().with_context(lightspeed_no_commit=True, **context)
+            importer._run(backend, records=records)
+        return True
 
     def action_retry(self):
-        """Process the records again from their stored payload."""
-        for rec in self.filtered(lambda r: r.state in ("error", "pending", "skipped")):
-            rec._processor()._process_records(rec)
-        return True
+        return self._reprocess()
 
     def action_open_record(self):
         self.ensure_one()
@@ -98,6 +104,33 @@ class LightspeedSyncRecord(models.Model):
             "res_id": self.res_id,
             "view_mode": "form",
         }
+
+    def _mark_done(self, document, run=None, **extra):
+        """The record produced (or updated) ``document``; ``extra`` adds stream fields."""
+        vals = {
+            "state": "done",
+            "error_message": False,
+            "res_model": document._name if document else False,
+            "res_id": document.id if document else False,
+            "applied_fingerprint": self.fingerprint,
+            "synced_at": fields.Datetime.now(),
+            **extra,
+        }
+        if run:
+            vals["run_id"] = run.id
+        self.write(vals)
+
+    def _mark_skipped(self, message, run=None):
+        """Nothing to do, on purpose (not an error): says why."""
+        vals = {
+            "state": "skipped",
+            "error_message": message,
+            "applied_fingerprint": self.fingerprint,
+            "synced_at": fields.Datetime.now(),
+        }
+        if run:
+            vals["run_id"] = run.id
+        self.write(vals)
 
     def _mark_error(self, message, run=None):
         vals = {

@@ -16,11 +16,6 @@ class LightspeedSyncRecord(models.Model):
         readonly=True,
         help="Lightspeed's version (UTC); empty while the shift is open.",
     )
-    remote_deleted = fields.Boolean(
-        string="Deleted in Lightspeed",
-        readonly=True,
-        help="The clock entry no longer exists in Lightspeed; its attendance is removed.",
-    )
     conflict_type = fields.Selection(
         [
             ("odoo_edit", "Edited in Odoo and changed in Lightspeed"),
@@ -68,9 +63,9 @@ class LightspeedSyncRecord(models.Model):
                         )
                     )
                 importer._sudo_attendance(others).unlink()
-                importer._process_records(rec)
+                rec._reprocess()
             else:
-                importer.with_context(lightspeed_take_remote=True)._process_records(rec)
+                rec._reprocess(lightspeed_take_remote=True)
         return True
 
     def action_keep_odoo(self):

@@ -23,8 +23,20 @@ class LightspeedSyncRun(models.Model):
         required=True,
         readonly=True,
     )
+    stream = fields.Selection(
+        [("metadata", "Metadata"), ("sale", "Sales"), ("clock_in", "Clock-in")],
+        required=True,
+        readonly=True,
+        index=True,
+        help="Which import this run belongs to; one run per backend and stream at a time.",
+    )
     state = fields.Selection(
-        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        [
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("interrupted", "Interrupted"),
+        ],
         default="running",
         required=True,
         readonly=True,
@@ -35,6 +47,13 @@ class LightspeedSyncRun(models.Model):
     fetched_count = fields.Integer(string="Fetched", readonly=True)
     created_count = fields.Integer(string="Created", readonly=True)
     updated_count = fields.Integer(string="Updated", readonly=True)
+    skipped_count = fields.Integer(
+        string="Skipped",
+        readonly=True,
+        help="Fetched but nothing to do: unchanged since the last import, voided before it was "
+        "imported, an ignored employee...",
+    )
+    conflict_count = fields.Integer(string="Conflicts", readonly=True)
     failed_count = fields.Integer(string="Failed", readonly=True)
     request_count = fields.Integer(string="API requests", readonly=True)
     message = fields.Text(readonly=True)
@@ -47,5 +66,13 @@ class LightspeedSyncRun(models.Model):
             else:
                 run.duration = 0.0
 
+    @api.depends("run_type", "started_at")
+    def _compute_display_name(self):
+        types = dict(self._fields["run_type"]._description_selection(self.env))
+        for run in self:
+            started = fields.Datetime.to_string(run.started_at) if run.started_at else ""
+            run.display_name = f"{types.get(run.run_type, '')} {started}".strip()
+
     def _finish(self, state="done", **counts):
         self.write(dict(counts, state=state, finished_at=fields.Datetime.now()))
+        return self

@@ -110,7 +110,11 @@ class LightspeedCommon(TransactionCase):
         # HttpCase; tests of real separate transactions live in test_token_concurrency.py.
         cls.registry.enter_test_mode(cls.cr)
         cls.addClassCleanup(cls.registry.leave_test_mode)
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # The importer commits at its boundaries in production; a TransactionCase cannot
+        # commit, so these tests run it in the caller's transaction (process tests commit).
+        cls.env = cls.env(
+            context=dict(cls.env.context, tracking_disable=True, lightspeed_no_commit=True)
+        )
         cls.simulator = LightspeedSimulator(*cls.simulator_args)
         cls.addClassCleanup(cls.simulator.stop)
         cls.company = cls.env.company

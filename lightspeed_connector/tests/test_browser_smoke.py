@@ -57,7 +57,9 @@ class TestBrowserSmoke(HttpCase):
         if reason:
             raise unittest.SkipTest(f"browser smoke test skipped: {reason}")
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.env = cls.env(
+            context=dict(cls.env.context, tracking_disable=True, lightspeed_no_commit=True)
+        )
         cls.simulator = LightspeedSimulator("--seed", "7", "--sales", "80", "--days", "7")
         cls.addClassCleanup(cls.simulator.stop)
         backend = cls.env["lightspeed.backend"].create(

@@ -44,8 +44,8 @@ class TestClockInImport(LightspeedCommon):
     # === helpers === #
 
     def run_import(self, days=7, **kwargs):
-        return self.importer._import(
-            self.backend, SIM_NOW - timedelta(days=days), SIM_NOW, **kwargs
+        return self.importer._run(
+            self.backend, date_from=SIM_NOW - timedelta(days=days), date_to=SIM_NOW, **kwargs
         )
 
     def remote_entries(self, days=7):
@@ -352,7 +352,7 @@ class TestClockInImport(LightspeedCommon):
 
     def test_archived_employee_old_shifts_by_backfill(self):
         """Dates (as the backfill wizard passes them) cover the shops' local days."""
-        run = self.importer._import(self.backend, date(2025, 3, 2), date(2025, 3, 5))
+        run = self.importer._run(self.backend, date_from=date(2025, 3, 2), date_to=date(2025, 3, 5))
         self.assertEqual(run.failed_count, 0, run.message)
         archived = self.employee("8")
         self.assertTrue(archived.remote_archived)

@@ -5,9 +5,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..api import LightspeedError
 from ..tools import business_date
 from .common import LightspeedCommon
 
@@ -42,7 +42,7 @@ class SaleImportCommon(LightspeedCommon):
         )
 
     def import_sales(self):
-        return self.env["lightspeed.sale.importer"]._import(self.backend)
+        return self.env["lightspeed.sale.importer"]._run(self.backend)
 
 
 @tagged("post_install", "-at_install")
@@ -52,7 +52,7 @@ class TestSaleImport(SaleImportCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.first_run = cls.env["lightspeed.sale.importer"]._import(cls.backend)
+        cls.first_run = cls.env["lightspeed.sale.importer"]._run(cls.backend)
 
     def test_totals_per_shop_and_day_equal_lightspeed(self):
         run = self.first_run
@@ -248,6 +248,80 @@ class TestSaleCorrections(SaleImportCommon):
             self.assertEqual(correction.lightspeed_business_date, before.lightspeed_business_date)
         self.assertEqual(self.import_sales().updated_count, 0)
 
+    def settled_sale(self):
+        """A sale completed inside the correction window whose stamps lie well before the
+        cursor (outside the incremental query's overlap)."""
+        now = datetime.now(timezone.utc)
+        for sale_id in reversed(
+            self.simulator.admin("find_sales", kind="normal", limit=200)["sale_ids"]
+        ):
+            sale = self.simulator.admin("get_sale", sale_id=sale_id)["sale"]
+            completed = datetime.fromisoformat(sale["completeTime"])
+            stamp = datetime.fromisoformat(sale["timeStamp"])
+            if timedelta(hours=12) < now - completed < timedelta(hours=36) and (
+                now - stamp > timedelta(hours=1)
+            ):
+                return sale_id
+        raise AssertionError("the simulator has no settled sale inside the window")
+
+    def test_void_without_new_stamps_is_reversed_by_the_window(self):
+        """Whether a void moves Lightspeed's change stamps is not documented: the correction
+        window re-reads the sales completed inside it on every run, whatever the stamps."""
+        sale_id = self.settled_sale()
+        original = self.orders_of(str(sale_id))
+        self.assertEqual(len(original), 1)
+        self.simulator.admin("void_sale", sale_id=sale_id, keep_stamps=True)
+        run = self.import_sales()
+        self.assertEqual(run.updated_count, 1, self.errors())
+        reversal = self.orders_of(str(sale_id)).filtered(lambda o: o.lightspeed_kind == "void")
+        self.assertEqual(len(reversal), 1)
+        self.assertAlmostEqual(reversal.amount_total, -original.amount_total, 2)
+
+    def test_edit_without_new_stamps_is_corrected_by_the_window(self):
+        sale_id = self.settled_sale()
+        edited = self.simulator.admin(
+            "edit_sale", sale_id=sale_id, line_index=0, unit_quantity=4, keep_stamps=True
+        )
+        self.assertEqual(self.import_sales().updated_count, 1, self.errors())
+        orders = self.orders_of(str(sale_id))
+        self.assertAlmostEqual(sum(orders.mapped("amount_total")), float(edited["total"]), 2)
+
+
+@tagged("post_install", "-at_install")
+class TestRegisterOverride(SaleImportCommon):
+    """A register mapped to another point of sale and department books its sales there."""
+
+    simulator_args = ("--seed", "31", "--sales", "60", "--days", "2")
+
+    def test_register_override_lands_on_its_own_pos(self):
+        shop = self.backend.shop_ids.filtered("import_enabled")[:1]
+        register = self.backend.register_ids.filtered(lambda r: r.shop_id == shop)[:1]
+        self.assertTrue(register, "the simulator has registers per shop")
+        cash = shop._create_cash_payment_method()
+        override = self.env["pos.config"].create(
+            {
+                "name": "Override till",
+                "picking_type_id": shop.warehouse_id.pos_type_id.id,
+                "payment_method_ids": [(6, 0, cash.ids)],
+                "module_pos_hr": True,
+            }
+        )
+        department = self.env["hr.department"].create({"name": "Bike repairs"})
+        register.write({"pos_config_id": override.id, "department_id": department.id})
+        self.import_sales()
+        orders = self.env["pos.order"].search(
+            [("lightspeed_backend_id", "=", self.backend.id), ("lightspeed_shop_id", "=", shop.id)]
+        )
+        of_register = orders.filtered(lambda o: o.lightspeed_register_id == register)
+        self.assertTrue(of_register and orders - of_register, "both registers sold")
+        self.assertEqual(of_register.session_id.config_id, override)
+        self.assertEqual(set(of_register.mapped("lightspeed_department_id")), {department})
+        self.assertNotIn(override, (orders - of_register).session_id.config_id)
+        for order in of_register:
+            self.assertEqual(
+                order.session_id.lightspeed_business_date, order.lightspeed_business_date
+            )
+
 
 @tagged("post_install", "-at_install")
 class TestSaleImportFailures(SaleImportCommon):
@@ -308,34 +382,35 @@ class TestSaleImportFailures(SaleImportCommon):
                 "payload": {"saleID": "999001", "shopID": "77", "completed": "true", "total": "1"},
             }
         )
-        self.env["lightspeed.sale.importer"]._process_records(broken | unknown)
+        (broken | unknown).action_retry()
         self.assertEqual(broken.state, "error")
         self.assertIn("cannot read", broken.error_message)
         self.assertEqual(unknown.state, "error")
         self.assertIn("77", unknown.error_message)
         self.assertIn("Sync metadata", unknown.error_message)
 
-    def test_crash_mid_fetch_loses_and_duplicates_nothing(self):
-        importer = self.env["lightspeed.sale.importer"]
-        shops = self.backend.shop_ids.filtered("import_enabled")
-        run = self.env["lightspeed.sync.run"].create(
-            {"backend_id": self.backend.id, "run_type": "sale"}
-        )
-        # The first page is served, then Lightspeed fails for good: the process "dies" here,
-        # after the first page was staged (committed, outside tests) with its cursor.
+    def test_failed_run_ends_with_its_reason_and_the_next_converges(self):
+        """Lightspeed fails for good after the first page: the run ends "failed" with the
+        reason (never left "running"), the backend shows it, and the next run converges."""
         self.simulator.admin("inject", kind="503", count=100, path_contains="after=")
         self.addCleanup(self.simulator.admin, "clear_injections")
-        # (no assertRaises: it would roll back to a savepoint, and the staged page with it)
-        died = False
+        self.backend.sales_cursor = False
+        Run = self.env["lightspeed.sync.run"]
+        before = Run.search([("backend_id", "=", self.backend.id)])
+        # (no assertRaises: it rolls back to a savepoint, and the failed run with it)
+        error = None
         with self.assertLogs(CLIENT_LOGGER, "WARNING"):
             try:
-                importer._stage(self.backend, self.backend._get_client(), shops, run)
-            except LightspeedError:
-                died = True
-        self.assertTrue(died)
-        staged = self.env["lightspeed.sync.record"].search([("backend_id", "=", self.backend.id)])
-        self.assertEqual(len(staged), 100)
-        self.assertTrue(self.backend.sales_cursor)
+                self.import_sales()
+            except UserError as exc:
+                error = exc
+        self.assertIsNotNone(error, "the import raised")
+        run = Run.search([("backend_id", "=", self.backend.id)]) - before
+        self.assertEqual(run.state, "failed")
+        self.assertTrue(run.finished_at)
+        self.assertEqual(run.message, str(error.args[0]))
+        self.assertTrue(run.message.startswith("Lightspeed error:"), run.message)
+        self.assertEqual(self.backend.last_error, run.message)
         self.simulator.admin("clear_injections")
         self.import_sales()
         self.import_sales()
@@ -367,7 +442,7 @@ class TestSaleImportFailures(SaleImportCommon):
     def test_action_import_sales_reports(self):
         action = self.backend.action_import_sales()
         self.assertEqual(action["tag"], "display_notification")
-        self.assertIn("orders created", action["params"]["message"])
+        self.assertRegex(action["params"]["message"], r"^\d+ fetched: \d+ created, \d+ updated")
 
 
 @tagged("post_install", "-at_install")

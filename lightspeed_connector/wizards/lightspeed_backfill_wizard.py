@@ -6,10 +6,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..mapping.sale import sale_fingerprint
-from ..models.lightspeed_sale_importer import _testing
 from ..tools import to_aware_utc
 
 _logger = logging.getLogger(__name__)
+
+# Sales classified per query (the API's page size).
+PAGE_SIZE = 100
 
 
 class LightspeedBackfillWizard(models.TransientModel):
@@ -60,82 +62,104 @@ class LightspeedBackfillWizard(models.TransientModel):
         self.ensure_one()
         backend = self.backend_id
         backend._check_connected()
-        shops = self._shops()
         client = backend._get_client()
-        Order = self.env["pos.order"]
-        records = {
-            rec.lightspeed_id: rec
-            for rec in self.env["lightspeed.sync.record"].search(
-                [("backend_id", "=", backend.id), ("record_type", "=", "sale")]
-            )
-        }
-        create = update = reverse = 0
-        create_total = reverse_total = 0.0
+        counts = {"read": 0, "create": 0, "update": 0, "reverse": 0}
+        totals = {"create": 0.0, "reverse": 0.0}
         start = to_aware_utc(fields.Datetime.to_datetime(self.date_from))
         end = to_aware_utc(fields.Datetime.to_datetime(self.date_to) + timedelta(days=1))
         with backend._lightspeed_errors():
+            page = []
             for sale in client.iter_sales(
-                shop_ids=shops.mapped("lightspeed_id"), completed_from=start, completed_to=end
+                shop_ids=self._shops().mapped("lightspeed_id"),
+                completed_from=start,
+                completed_to=end,
             ):
-                imported = Order.search_count(
-                    [
-                        ("lightspeed_backend_id", "=", backend.id),
-                        ("lightspeed_id", "=", sale.sale_id),
-                    ]
-                )
-                record = records.get(sale.sale_id)
-                if sale.voided:
-                    if imported and not Order.search_count(
-                        [
-                            ("lightspeed_backend_id", "=", backend.id),
-                            ("lightspeed_id", "=", f"{sale.sale_id}/void"),
-                        ]
-                    ):
-                        reverse += 1
-                        reverse_total += float(sale.total)
-                elif not imported:
-                    create += 1
-                    create_total += float(sale.total)
-                elif record and record.applied_fingerprint != sale_fingerprint(sale):
-                    update += 1
+                page.append(sale)
+                if len(page) == PAGE_SIZE:
+                    self._preview_page(page, counts, totals)
+                    page = []
+            if page:
+                self._preview_page(page, counts, totals)
         self.write(
             {
-                "preview_create_count": create,
-                "preview_update_count": update,
-                "preview_reverse_count": reverse,
-                "preview_create_total": create_total,
-                "preview_reverse_total": reverse_total,
+                "preview_create_count": counts["create"],
+                "preview_update_count": counts["update"],
+                "preview_reverse_count": counts["reverse"],
+                "preview_create_total": totals["create"],
+                "preview_reverse_total": totals["reverse"],
                 "preview": _(
-                    "%(create)s orders would be created (%(ctotal).2f), %(update)s updated and "
-                    "%(reverse)s reversed (%(rtotal).2f); %(requests)s API requests.",
-                    create=create,
-                    ctotal=create_total,
-                    update=update,
-                    reverse=reverse,
-                    rtotal=reverse_total,
+                    "%(read)s sales read: %(create)s orders would be created (%(ctotal).2f), "
+                    "%(update)s updated and %(reverse)s reversed (%(rtotal).2f); %(requests)s "
+                    "API requests.",
+                    read=counts["read"],
+                    create=counts["create"],
+                    ctotal=totals["create"],
+                    update=counts["update"],
+                    reverse=counts["reverse"],
+                    rtotal=totals["reverse"],
                     requests=client.request_count,
                 ),
             }
         )
         return self._reopen()
 
+    def _preview_page(self, sales, counts, totals):
+        """Classify one page of sales with one query on sync records and one on orders."""
+        backend = self.backend_id
+        ids = [sale.sale_id for sale in sales]
+        applied = {
+            rec["lightspeed_id"]: rec["applied_fingerprint"]
+            for rec in self.env["lightspeed.sync.record"].search_read(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("record_type", "=", "sale"),
+                    ("lightspeed_id", "in", ids),
+                ],
+                ["lightspeed_id", "applied_fingerprint"],
+            )
+        }
+        imported = {
+            order["lightspeed_id"]
+            for order in self.env["pos.order"].search_read(
+                [
+                    ("lightspeed_backend_id", "=", backend.id),
+                    ("lightspeed_id", "in", ids + [f"{sale_id}/void" for sale_id in ids]),
+                ],
+                ["lightspeed_id"],
+            )
+        }
+        for sale in sales:
+            counts["read"] += 1
+            if sale.voided:
+                if sale.sale_id in imported and f"{sale.sale_id}/void" not in imported:
+                    counts["reverse"] += 1
+                    totals["reverse"] += float(sale.total)
+            elif sale.sale_id not in imported:
+                counts["create"] += 1
+                totals["create"] += float(sale.total)
+            elif applied.get(sale.sale_id) not in (None, sale_fingerprint(sale)):
+                counts["update"] += 1
+
     def action_run(self):
-        """Import the range day by day (each day commits on its own outside tests)."""
+        """Import the range one day at a time: each day is an engine run of its own, which
+        commits as it goes (a crash keeps the finished days)."""
         self.ensure_one()
         backend = self.backend_id
         backend._check_connected()
         shops = self._shops()
         days = list(self._days())
-        importer = self.env["lightspeed.sale.importer"].with_context(
+        sales = self.env["lightspeed.sale.importer"].with_context(
             lightspeed_overwrite_approved=self.overwrite_approved
         )
-        clock_ins = self.env.get("lightspeed.clock_in.importer")
+        clock_ins = self.env["lightspeed.clock_in.importer"]
         runs = self.env["lightspeed.sync.run"]
         for index, day in enumerate(days, start=1):
             if self.import_sales:
-                runs |= importer._import(backend, date_from=day, date_to=day, shops=shops)
-            if self.import_clock_ins and clock_ins is not None:
-                runs |= clock_ins._import(backend, date_from=day, date_to=day, shops=shops)
+                runs |= sales._run(
+                    backend, run_type="backfill", date_from=day, date_to=day, shops=shops
+                )
+            if self.import_clock_ins:
+                runs |= clock_ins._run(backend, date_from=day, date_to=day, shops=shops)
             if self.import_sales:
                 # Recompute the day's figures even where no sale changed: a backfill is also how
                 # a changed weekly-balance field or an approved day gets recomputed.
@@ -144,9 +168,6 @@ class LightspeedBackfillWizard(models.TransientModel):
                         shop, {day}, overwrite_approved=self.overwrite_approved
                     )
             self.env["ir.cron"]._notify_progress(done=index, remaining=len(days) - index)
-            if not _testing():
-                # Keep finished days.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
         if self.overwrite_approved:
             backend.message_post(
                 body=_(

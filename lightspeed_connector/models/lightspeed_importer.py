@@ -1,0 +1,408 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The one import engine: lock → fetch → stage → select → process → finish.
+
+Every stream (sales, clock-ins, and the streams added later) is an adapter that inherits this
+abstract model and supplies only its query, its staging values (payload, fingerprint), the
+processing of one staged record and a few optional hooks. The engine owns everything that must
+behave the same way for every stream: the run-long lock, the run record, staging as one upsert,
+the attempt cap, savepoints, commits, and turning errors into messages.
+
+Transactions: outside tests, the engine commits at its boundaries only — the run row when it
+starts, every staged page (with the stream's cursor), every processed chunk and the finished
+run — so a killed process loses at most one page or chunk, which the next run redoes. With the
+context key ``lightspeed_no_commit`` (UI retries, Odoo tests) nothing is committed and a failing
+run is rolled back to a savepoint, so the request stays all-or-nothing.
+"""
+
+import logging
+from contextlib import contextmanager, nullcontext
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.sql_db import db_connect
+
+from ..api import LightspeedError
+from ..const import PARAM_MAX_ATTEMPTS
+from ..mapping.errors import MappingError
+
+_logger = logging.getLogger(__name__)
+
+# What a faulty record may raise: stored on its sync record, never stops the others.
+RECORD_ERRORS = (UserError, ValidationError, LightspeedError, MappingError)
+OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflict", "deleted", "failed")
+# Chatter and tracking on thousands of documents cost time and say nothing a run does not.
+QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+
+
+def error_text(exc):
+    return str(exc.args[0] if getattr(exc, "args", None) else exc)
+
+
+class LightspeedImporter(models.AbstractModel):
+    _name = "lightspeed.importer"
+    _description = "Lightspeed Import Engine"
+
+    # The adapter's stream: sync record type, run stream and lock key.
+    _stream = None
+    # Staged payloads are read back per chunk, and the ORM cache is emptied between chunks,
+    # so memory stays flat whatever the number of records.
+    _chunk_size = 200
+    _page_size = 100
+    # How staged records are processed (a stored-field ``order`` for search()).
+    _process_order = "remote_date, id"
+
+    # === ENTRY POINTS === #
+
+    @api.model
+    def _run(self, backend, busy="raise", **options):
+        """Run one import of this stream for ``backend``; returns the ``lightspeed.sync.run``.
+
+        ``busy``: what to do when another run of the same backend and stream holds the lock:
+        ``"raise"`` (buttons, XML-RPC, wizard, Retry: a clear UserError) or ``"skip"`` (crons:
+        returns an empty recordset). ``options`` go to the adapter (dates, shops, records).
+        """
+        backend.ensure_one()
+        return self._locked_run(
+            backend,
+            options.get("run_type") or self._stream,
+            lambda run: self._execute(backend.with_env(self.env), run, options),
+            busy=busy,
+        )
+
+    @api.model
+    def _locked_run(self, backend, run_type, body, busy="raise"):
+        """Lock, start a run, call ``body(run)``, and end the run whatever happens.
+
+        Also used by the metadata sync, which has no staging but the same lock and run rules.
+        """
+        self = self.with_company(backend.company_id).with_context(**QUIET)
+        backend = backend.with_env(self.env)
+        with self._stream_lock(backend) as acquired:
+            if not acquired:
+                if busy == "skip":
+                    _logger.info(
+                        "Lightspeed[%s]: %s import already running, skipped",
+                        backend.name,
+                        self._stream,
+                    )
+                    return self.env["lightspeed.sync.run"]
+                raise UserError(self._busy_message(backend))
+            self._mark_interrupted(backend)
+            run = self.env["lightspeed.sync.run"].create(
+                {"backend_id": backend.id, "run_type": run_type, "stream": self._stream}
+            )
+            self._commit()
+            try:
+                savepoint = nullcontext() if self._commits() else self.env.cr.savepoint()
+                with savepoint, backend._lightspeed_errors():
+                    body(run)
+            except Exception as exc:
+                self._fail_run(backend, run, exc)
+                raise
+            self._commit()  # the finished run, with what the last hooks did
+            return run
+
+    # === LOCK AND RUNS === #
+
+    @contextmanager
+    def _stream_lock(self, backend):
+        """One run per backend and stream, held for the whole run across its commits.
+
+        A session-level advisory lock on a connection of its own: the import's own commits do
+        not release it, a process that dies releases it with its connection, and it works the
+        same for every entry point. Its transaction is ended at once so that waiting runs do
+        not pin an old snapshot.
+        """
+        key = f"lightspeed.{self._stream}"
+        cr = db_connect(self.env.cr.dbname).cursor()
+        try:
+            cr.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", [key, backend.id])
+            acquired = cr.fetchone()[0]
+            cr.commit()
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    cr.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", [key, backend.id])
+                    cr.commit()
+        finally:
+            cr.close()
+
+    def _busy_message(self, backend):
+        running = self.env["lightspeed.sync.run"].search(
+            [("backend_id", "=", backend.id), ("stream", "=", self._stream)],
+            order="id desc",
+            limit=1,
+        )
+        streams = dict(running._fields["stream"]._description_selection(self.env))
+        return _(
+            "A %(stream)s import of backend %(name)s is already running (since %(since)s); try "
+            "again when it has finished.",
+            stream=streams.get(self._stream, self._stream),
+            name=backend.name,
+            since=fields.Datetime.to_string(running.started_at) if running else "?",
+        )
+
+    def _mark_interrupted(self, backend):
+        """Runs still "running" while we hold the lock belong to a process that died."""
+        dead = self.env["lightspeed.sync.run"].search(
+            [
+                ("backend_id", "=", backend.id),
+                ("stream", "=", self._stream),
+                ("state", "=", "running"),
+            ]
+        )
+        if dead:
+            dead.write(
+                {
+                    "state": "interrupted",
+                    "finished_at": fields.Datetime.now(),
+                    "message": _(
+                        "Interrupted: the process running this import stopped before it "
+                        "finished. The next run went on from what it had committed."
+                    ),
+                }
+            )
+
+    def _fail_run(self, backend, run, exc):
+        """End ``run`` as failed with the reason; the error goes on to the caller."""
+        if isinstance(exc, UserError | LightspeedError):
+            message = error_text(exc)
+        else:
+            message = _("Unexpected error: %(error)s", error=f"{type(exc).__name__}: {exc}")
+            _logger.exception("Lightspeed[%s]: %s import failed", backend.name, self._stream)
+        if self._commits():
+            # What the failed transaction did is lost anyway; keep what was committed.
+            self.env.cr.rollback()
+        run.write({"state": "failed", "finished_at": fields.Datetime.now(), "message": message})
+        backend.sudo().last_error = message
+        self._commit()
+
+    # === TRANSACTIONS === #
+
+    def _commits(self):
+        return not self.env.context.get("lightspeed_no_commit")
+
+    def _commit(self):
+        """The engine's only commit point (see the module docstring)."""
+        if self._commits():
+            # pylint: disable=invalid-commit
+            self.env.cr.commit()
+
+    # === PIPELINE === #
+
+    def _execute(self, backend, run, options):
+        records = options.get("records")
+        if records is not None:
+            # Retry / conflict resolution: the stored payloads, nothing fetched.
+            selected = records.filtered(lambda r: r.state in self._retry_states())
+            stats = self._process(selected, run)
+            self._after_process(backend, options, stats)
+            return run._finish(
+                **self._run_counts(stats),
+                message=_("Retried %(count)s record(s).", count=len(selected)),
+            )
+        scope = self._scope(backend, options)
+        if not scope["shops"]:
+            return run._finish(message=_("No shop has the import enabled."))
+        client = backend._get_client()
+        requests_before = client.request_count
+        fetched = 0
+        for query in self._queries(backend, scope):
+            page = []
+            for item in self._fetch(client, query, scope):
+                page.append(item)
+                if len(page) == self._page_size:
+                    fetched += self._stage_page(backend, run, page, query)
+                    page = []
+            if page:
+                fetched += self._stage_page(backend, run, page, query)
+        self._after_stage(backend, client, run, scope)
+        stats = self._process(self._select(backend, scope), run)
+        self._after_process(backend, scope, stats)
+        return run._finish(
+            fetched_count=fetched,
+            request_count=client.request_count - requests_before,
+            message=self._run_message(scope, fetched, stats),
+            **self._run_counts(stats),
+        )
+
+    def _run_counts(self, stats):
+        return {
+            "created_count": stats["created"],
+            "updated_count": stats["updated"] + stats["deleted"],
+            "skipped_count": stats["skipped"] + stats["unchanged"],
+            "conflict_count": stats["conflict"],
+            "failed_count": stats["failed"],
+        }
+
+    # === STAGING === #
+
+    def _stage_page(self, backend, run, items, query):
+        """One upsert of a page: new items are created, changed ones (other fingerprint,
+        vanished before, or still pending) rewritten as pending; unchanged ones are left."""
+        SyncRecord = self.env["lightspeed.sync.record"]
+        shops = {
+            shop.lightspeed_id: shop.id for shop in backend.with_context(active_test=False).shop_ids
+        }
+        staged = [self._staging_vals(item) for item in items]
+        existing = {
+            rec.lightspeed_id: rec
+            for rec in SyncRecord.search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("record_type", "=", self._stream),
+                    ("lightspeed_id", "in", [vals["lightspeed_id"] for vals in staged]),
+                ]
+            )
+        }
+        to_create = []
+        for vals in staged:
+            vals = dict(
+                vals,
+                shop_id=shops.get(vals.pop("shop_lightspeed_id", None) or "", False),
+                run_id=run.id,
+                remote_deleted=False,
+            )
+            record = existing.get(vals["lightspeed_id"])
+            if record is None:
+                to_create.append(
+                    dict(vals, backend_id=backend.id, record_type=self._stream, state="pending")
+                )
+                existing[vals["lightspeed_id"]] = SyncRecord  # twice in one page: once
+            elif record and (
+                record.fingerprint != vals["fingerprint"]
+                or record.remote_deleted
+                or record.state == "pending"
+            ):
+                record.write(dict(vals, state="pending", attempt_count=0))
+        if to_create:
+            SyncRecord.create(to_create)
+        SyncRecord.flush_model()
+        self._after_stage_page(backend, items, query)
+        # The staged rows and the stream's cursor commit together: a crash after this point
+        # loses nothing, and a re-run re-stages at most one page.
+        self._commit()
+        self.env.invalidate_all()
+        return len(items)
+
+    def _select(self, backend, scope):
+        """Pending records, and failed ones under the attempt cap."""
+        max_attempts = backend._default_param(PARAM_MAX_ATTEMPTS, 3)
+        return self.env["lightspeed.sync.record"].search(
+            [
+                ("backend_id", "=", backend.id),
+                ("record_type", "=", self._stream),
+                "|",
+                ("state", "=", "pending"),
+                "&",
+                ("state", "=", "error"),
+                ("attempt_count", "<", max_attempts),
+                *self._select_domain(scope),
+            ]
+        )
+
+    # === PROCESSING === #
+
+    def _process(self, records, run):
+        """Process staged records in chunks, each record in its own savepoint."""
+        SyncRecord = self.env["lightspeed.sync.record"]
+        stats = dict.fromkeys(OUTCOMES, 0)
+        # Order without loading every payload at once.
+        ids = SyncRecord.search([("id", "in", records.ids)], order=self._process_order).ids
+        state = self._begin_processing(SyncRecord.browse(ids), run, stats)
+        deferred = []
+        for start in range(0, len(ids), self._chunk_size):
+            chunk = SyncRecord.browse(ids[start : start + self._chunk_size])
+            for record in chunk:
+                outcome = self._process_one(record, run, state)
+                if outcome == "deferred":
+                    deferred.append(record.id)
+                else:
+                    stats[outcome] += 1
+            self._end_chunk(chunk, run, state, stats)
+            # Keep finished chunks: a crash later re-processes only what is left.
+            self._commit()
+            self.env.invalidate_all()
+        if deferred:
+            # A second chance once the rest is in (e.g. two shifts moved by one edit).
+            chunk = SyncRecord.browse(deferred)
+            for record in chunk:
+                stats[self._process_one(record, run, state, final=True)] += 1
+            self._end_chunk(chunk, run, state, stats)
+            self._commit()
+        self._end_processing(state, stats)
+        return stats
+
+    def _process_one(self, record, run, state, final=False):
+        try:
+            with self.env.cr.savepoint():
+                outcome = self._process_record(record, state, final)
+        except RECORD_ERRORS as exc:
+            record._mark_error(error_text(exc), run=run)
+            return "failed"
+        if outcome != "deferred" and run and record.run_id != run:
+            record.run_id = run
+        return outcome
+
+    # === ADAPTER HOOKS === #
+
+    def _scope(self, backend, options):
+        """What this run covers: a dict with at least ``shops`` (``lightspeed.shop``)."""
+        shops = options.get("shops") or backend.shop_ids
+        return dict(options, shops=shops.filtered("import_enabled"))
+
+    def _queries(self, backend, scope):
+        """The queries of this run (each a dict of the adapter's own)."""
+        raise NotImplementedError
+
+    def _fetch(self, client, query, scope):
+        """Iterate the API objects of one query."""
+        raise NotImplementedError
+
+    def _staging_vals(self, item):
+        """Sync record values of one API object: ``lightspeed_id``, ``payload``,
+        ``fingerprint``, ``shop_lightspeed_id``, ``remote_date``, optional extras."""
+        raise NotImplementedError
+
+    def _after_stage_page(self, backend, items, query):
+        """After a page is staged, before it commits (e.g. advance the change cursor)."""
+
+    def _after_stage(self, backend, client, run, scope):
+        """After every query is staged (e.g. look for deleted objects)."""
+
+    def _select_domain(self, scope):
+        return [("shop_id", "in", scope["shops"].ids)]
+
+    def _retry_states(self):
+        return ("pending", "error", "skipped")
+
+    def _begin_processing(self, records, run, stats):
+        """Per-run processing state handed to every ``_process_record`` (lookups...)."""
+        return {}
+
+    def _process_record(self, record, state, final):
+        """Apply one staged record; returns an outcome of ``OUTCOMES`` or ``"deferred"``."""
+        raise NotImplementedError
+
+    def _end_chunk(self, chunk, run, state, stats):
+        """After each chunk, before it commits (e.g. flush a batch of creates)."""
+
+    def _end_processing(self, state, stats):
+        """After the last chunk (e.g. refresh the KPIs of the days touched)."""
+
+    def _after_process(self, backend, scope, stats):
+        """After processing, before the run finishes (e.g. close finished sessions)."""
+
+    def _run_message(self, scope, fetched, stats):
+        return _(
+            "%(fetched)s fetched: %(created)s created, %(updated)s updated, %(unchanged)s "
+            "unchanged, %(skipped)s skipped, %(conflict)s conflicts, %(failed)s failed.",
+            fetched=fetched,
+            created=stats["created"],
+            updated=stats["updated"] + stats["deleted"],
+            unchanged=stats["unchanged"],
+            skipped=stats["skipped"],
+            conflict=stats["conflict"],
+            failed=stats["failed"],
+        )

@@ -1,0 +1,112 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The life of a Lightspeed POS session: one per point of sale and business day, opened by the
+import, closed once the business day is over in the shop's time zone."""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import business_day_bounds
+
+# Closing a session loads all its orders at once; past this many orders a business day goes on
+# in a further session of the same day, so memory stays bounded however sales fall on days.
+MAX_ORDERS_PER_SESSION = 2000
+
+
+class PosSession(models.Model):
+    _inherit = "pos.session"
+
+    lightspeed_shop_id = fields.Many2one("lightspeed.shop", index=True, readonly=True, copy=False)
+    lightspeed_business_date = fields.Date(string="Business day", readonly=True, copy=False)
+
+    @api.model
+    def _lightspeed_session(self, config, shop, business_day):
+        """The open session of ``config`` for that business day, opening it if needed.
+
+        Odoo allows one open session per point of sale: a session of another day (or a full
+        one) is closed first; a late sale for a closed day gets a short extra session.
+        """
+        session = self.search(
+            [
+                ("config_id", "=", config.id),
+                ("state", "=", "opened"),
+                ("lightspeed_business_date", "=", business_day),
+            ],
+            limit=1,
+        )
+        if (
+            session
+            and self.env["pos.order"].search_count(
+                [("session_id", "=", session.id)], limit=MAX_ORDERS_PER_SESSION
+            )
+            < MAX_ORDERS_PER_SESSION
+        ):
+            return session
+        for other in self.search([("config_id", "=", config.id), ("state", "!=", "closed")]):
+            other._lightspeed_close()
+        session = self.create(
+            {
+                "config_id": config.id,
+                "lightspeed_shop_id": shop.id,
+                "lightspeed_business_date": business_day,
+            }
+        )
+        session.update_stock_at_closing = shop.backend_id.update_stock_at_closing
+        session.set_opening_control(session.cash_register_balance_start, "")
+        return session
+
+    def _lightspeed_close(self):
+        """Close with counted cash = expected cash (no bogus loss line); raise if Odoo refuses."""
+        self.ensure_one()
+        if self.state == "opening_control":
+            self.set_opening_control(self.cash_register_balance_start, "")
+        if self.cash_journal_id:
+            result = self.post_closing_cash_details(self.cash_register_balance_end)
+            if not result.get("successful", True):
+                raise UserError(result.get("message") or _("Cash closing failed."))
+            self.invalidate_recordset(["cash_register_balance_end", "cash_register_difference"])
+        result = self.close_session_from_ui()
+        if not result.get("successful"):
+            raise UserError(
+                _(
+                    "Odoo refused to close session %(session)s: %(msg)s",
+                    session=self.name,
+                    msg=result.get("message") or result,
+                )
+            )
+        return True
+
+    @api.model
+    def _lightspeed_close_finished(self, backend):
+        """Close the sessions whose business day is over in the shop's time zone."""
+        now = fields.Datetime.now()
+        sessions = self.search(
+            [
+                ("lightspeed_shop_id.backend_id", "=", backend.id),
+                ("state", "=", "opened"),
+                ("lightspeed_business_date", "!=", False),
+            ]
+        )
+        for session in sessions:
+            _start, end = business_day_bounds(
+                session.lightspeed_business_date,
+                session.lightspeed_shop_id.get_zoneinfo(),
+                backend.day_cutoff_hour,
+            )
+            if end <= now:
+                session._lightspeed_close()
+                # One session's orders at a time in memory.
+                self.env.invalidate_all()
+
+    def _create_account_move(
+        self, balancing_account=False, amount_to_balance=0, bank_payment_method_diffs=None
+    ):
+        """Date the closing entry of a Lightspeed session on its business day, not on the day
+        the import happened to close it."""
+        data = super()._create_account_move(
+            balancing_account=balancing_account,
+            amount_to_balance=amount_to_balance,
+            bank_payment_method_diffs=bank_payment_method_diffs,
+        )
+        for session in self.filtered(lambda s: s.lightspeed_business_date and s.move_id):
+            session.move_id.date = session.lightspeed_business_date
+        return data

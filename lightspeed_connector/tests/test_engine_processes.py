@@ -1,0 +1,225 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The engine's promises with real OS processes on committed data: one run per backend and
+stream at a time, and a run killed with SIGKILL is marked interrupted while the next converges.
+
+The data lives in a company of its own and is committed (other processes must see it); the
+backend is archived afterwards so that no later test or cron touches it.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+from unittest.mock import patch
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.sql_db import db_connect
+from odoo.tests import tagged
+from odoo.tests.common import TransactionCase
+
+from .common import CLIENT_ID, CLIENT_SECRET, LightspeedSimulator
+from .odoo_process import OdooProcess, wait_until
+
+IMPORT_BUTTON = """
+backend = env["lightspeed.backend"].browse({backend_id})
+try:
+    backend.action_import_sales()
+    result({{"ok": True}})
+except Exception as exc:
+    result({{"ok": False, "error": str(exc.args[0] if exc.args else exc)}})
+"""
+IMPORT_CRON = """
+env["lightspeed.backend"]._cron_import_sales()
+result({{"ok": True}})
+"""
+
+
+class RealEnv:
+    """An environment on a connection of its own that commits when the block succeeds."""
+
+    def __init__(self, dbname):
+        self.dbname = dbname
+
+    def __enter__(self):
+        self.cr = db_connect(self.dbname).cursor()
+        return api.Environment(self.cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            # These tests are about what separate processes see: the setup must be committed.
+            # pylint: disable=invalid-commit
+            self.cr.commit()
+        self.cr.close()
+        return False
+
+
+@tagged("post_install", "-at_install")
+class TestEngineProcesses(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dbname = cls.env.cr.dbname
+        cls.simulator = LightspeedSimulator("--seed", "23", "--sales", "900", "--days", "4")
+        cls.addClassCleanup(cls.simulator.stop)
+        # Post-install tests run while the loader holds the registry lock (see
+        # test_token_concurrency.py).
+        cls.startClassPatcher(patch.object(Registry, "_lock", DummyRLock()))
+        with RealEnv(cls.dbname) as env:
+            cls.backend_id = cls._committed_backend(env)
+        with RealEnv(cls.dbname) as env:
+            cls._connect_and_map(env["lightspeed.backend"].browse(cls.backend_id))
+        cls.addClassCleanup(cls._archive_backend)
+
+    @classmethod
+    def _committed_backend(cls, env):
+        company = env["res.company"].create({"name": "Lightspeed process tests"})
+        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+        env = env(context=dict(env.context, allowed_company_ids=company.ids))
+        backend = env["lightspeed.backend"].create(
+            {
+                "name": "Process tests",
+                "company_id": company.id,
+                "api_url": cls.simulator.url,
+                "auth_url": cls.simulator.url,
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "initial_import_days": 10,
+                "correction_window_days": 2,
+            }
+        )
+        return backend.id
+
+    @classmethod
+    def _connect_and_map(cls, backend):
+        """Connect (the token is saved in a transaction of its own: the backend row must be
+        committed) and give every shop a warehouse and a department."""
+        company = backend.company_id
+        env = backend.env(context=dict(backend.env.context, allowed_company_ids=company.ids))
+        backend = backend.with_env(env)
+        code, _state = cls.simulator.approve(backend.action_connect()["url"])
+        backend._complete_authorization(code)
+        for shop in backend.shop_ids.filtered(lambda s: not s.remote_archived):
+            warehouse = env["stock.warehouse"].create(
+                {
+                    "name": f"PT {shop.name}",
+                    "code": f"PT{shop.lightspeed_id}",
+                    "company_id": company.id,
+                }
+            )
+            department = env["hr.department"].create(
+                {"name": f"PT {shop.name}", "company_id": company.id}
+            )
+            shop.write(
+                {
+                    "warehouse_id": warehouse.id,
+                    "department_id": department.id,
+                    "import_enabled": True,
+                }
+            )
+        backend.payment_type_ids.action_create_payment_methods()
+
+    @classmethod
+    def _archive_backend(cls):
+        with RealEnv(cls.dbname) as env:
+            env["lightspeed.backend"].browse(cls.backend_id).write(
+                {"state": "disabled", "active": False}
+            )
+
+    # === helpers === #
+
+    def query(self, sql, params=()):
+        with RealEnv(self.dbname) as env:
+            env.cr.execute(sql, params)
+            return env.cr.fetchall()
+
+    def runs(self):
+        return self.query(
+            "SELECT id, state, message FROM lightspeed_sync_run "
+            "WHERE backend_id = %s AND stream = 'sale' ORDER BY id",
+            [self.backend_id],
+        )
+
+    def order_count(self):
+        return self.query(
+            "SELECT count(*) FROM pos_order WHERE lightspeed_backend_id = %s", [self.backend_id]
+        )[0][0]
+
+    def start(self, script):
+        process = OdooProcess(self.dbname, script.format(backend_id=self.backend_id))
+        # A failed test must not leave an import running under the next tests.
+        self.addCleanup(process.kill)
+        return process
+
+    def assert_converged(self):
+        """Orders equal Lightspeed's sales, sale by sale; no error record, no duplicate."""
+        with RealEnv(self.dbname) as env:
+            backend = env["lightspeed.backend"].browse(self.backend_id)
+            client = backend._get_client()
+            expected = {}
+            shops = backend.shop_ids.filtered("import_enabled")
+            for sale in client.iter_sales(shop_ids=shops.mapped("lightspeed_id")):
+                if sale.completed:
+                    expected[sale.sale_id] = Decimal(0) if sale.voided else sale.total
+        rows = self.query(
+            "SELECT lightspeed_sale_id, lightspeed_id, amount_total FROM pos_order "
+            "WHERE lightspeed_backend_id = %s",
+            [self.backend_id],
+        )
+        keys = [key for _sale, key, _total in rows]
+        self.assertEqual(len(keys), len(set(keys)), "no order twice")
+        actual = defaultdict(Decimal)
+        for sale_id, _key, total in rows:
+            actual[sale_id] += Decimal(str(total)).quantize(Decimal("0.01"))
+        self.assertEqual(
+            {sale: total for sale, total in actual.items() if total},
+            {sale: total for sale, total in expected.items() if total},
+        )
+        errors = self.query(
+            "SELECT lightspeed_id, error_message FROM lightspeed_sync_record "
+            "WHERE backend_id = %s AND state IN ('error', 'pending')",
+            [self.backend_id],
+        )
+        self.assertEqual(errors, [])
+
+    # === tests === #
+
+    def test_1_second_import_is_refused_or_skipped_while_one_runs(self):
+        first = self.start(IMPORT_BUTTON)
+        wait_until(
+            lambda: (
+                first.check_alive() and any(state == "running" for _id, state, _msg in self.runs())
+            ),
+            what="the first import to start its run",
+        )
+        button = self.start(IMPORT_BUTTON)
+        cron = self.start(IMPORT_CRON)
+        [refused] = button.wait()
+        self.assertFalse(refused["ok"])
+        self.assertIn("is already running", refused["error"])
+        self.assertIn("Process tests", refused["error"])
+        runs_during = self.runs()
+        cron.wait()
+        self.assertEqual(len(self.runs()), len(runs_during), "the cron skipped the backend")
+        [done] = first.wait()
+        self.assertTrue(done["ok"], done)
+        self.assertEqual([state for _id, state, _msg in self.runs()], ["done"])
+        self.assert_converged()
+
+    def test_2_killed_import_is_interrupted_and_the_next_converges(self):
+        # Something left to import: the first test imported everything.
+        self.simulator.admin("add_sales", count=600)
+        before = self.order_count()
+        victim = self.start(IMPORT_BUTTON)
+        wait_until(
+            lambda: victim.check_alive() and self.order_count() >= before + 150,
+            what="a first chunk of committed orders",
+        )
+        victim.kill()
+        dead_id, state, _msg = self.runs()[-1]
+        self.assertEqual(state, "running", "SIGKILL left the run as it was")
+        [done] = self.start(IMPORT_BUTTON).wait()
+        self.assertTrue(done["ok"], done)
+        states = {run_id: (state, msg) for run_id, state, msg in self.runs()}
+        self.assertEqual(states[dead_id][0], "interrupted")
+        self.assertIn("stopped before it finished", states[dead_id][1])
+        self.assertEqual(states[max(states)][0], "done")
+        self.assert_converged()
