@@ -543,3 +543,53 @@ class TestSaleBackfillAcrossDst(SaleImportCommon):
         self.assertAlmostEqual(gross.actual, approved_figure + late.amount_total, 2)
         self.assertGreater(len(day.balance_id.message_ids), messages, "logged in the chatter")
         self.assertIn("overwrite approved numbers", self.backend.message_ids[0].body)
+
+
+@tagged("post_install", "-at_install")
+class TestSaleImportUnderChaos(SaleImportCommon):
+    """Every payload quirk the simulator knows (other stamp spelling, scientific notation,
+    unknown keys, local offsets, null dates...), HTML 502 pages and 429s with Retry-After: the
+    orders must equal what Lightspeed holds, sale by sale, as in a quiet import."""
+
+    simulator_args = ("--seed", "5", "--sales", "260", "--days", "4", "--chaos", "all")
+
+    def lightspeed_totals(self):
+        """Net amount per sale from the simulator's canonical records (not through the
+        connector's client): completed sales count, voided ones net to zero."""
+        totals = {}
+        for kind in ("normal", "refund", "exchange", "modified", "voided"):
+            for sale_id in self.simulator.admin("find_sales", kind=kind, limit=100000)["sale_ids"]:
+                sale = self.simulator.admin("get_sale", sale_id=sale_id)["sale"]
+                voided = sale["voided"] == "true"
+                totals[str(sale_id)] = Decimal(0) if voided else Decimal(sale["total"])
+        return totals
+
+    def test_orders_equal_lightspeed_through_faults(self):
+        self.simulator.admin("inject", kind="502html", count=2)
+        self.simulator.admin("inject", kind="429", count=2, retry_after=1)
+        self.addCleanup(self.simulator.admin, "clear_injections")
+        with self.assertLogs(CLIENT_LOGGER, "WARNING") as logs:
+            run = self.import_sales()
+        output = "\n".join(logs.output)
+        self.assertIn("429", output)
+        self.assertIn("502", output)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.failed_count, 0, run.message)
+        errors = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("state", "=", "error")]
+        )
+        self.assertFalse(errors, errors.mapped("error_message"))
+        actual = defaultdict(Decimal)
+        for order in self.env["pos.order"].search(
+            [("lightspeed_backend_id", "=", self.backend.id)]
+        ):
+            actual[order.lightspeed_sale_id] += Decimal(str(order.amount_total)).quantize(
+                Decimal("0.01")
+            )
+        expected = self.lightspeed_totals()
+        self.assertGreater(len(expected), 200)
+        self.assertEqual(
+            {sale: total for sale, total in actual.items() if total},
+            {sale: total for sale, total in expected.items() if total},
+        )
+        self.assertEqual(self.import_sales().created_count, 0, "a re-run changes nothing")
