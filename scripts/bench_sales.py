@@ -111,7 +111,9 @@ def run_one(opts, sales):
     db = f"{opts.template}_{sales}"
     subprocess.run(["dropdb", *psql_args(opts), "--if-exists", db], check=True)
     subprocess.run(["createdb", *psql_args(opts), "-T", opts.template, db], check=True)
-    days = max(2, sales // 1500)
+    # About 1,500 sales a day over three shops, unless --days packs them into fewer days
+    # (fewer, fuller sessions: the memory case).
+    days = opts.days or max(2, sales // 1500)
     sim, url = start_simulator(sales, days)
     try:
         odoo.tools.config.parse_config([*odoo_args(opts, db), "--log-level=warn"])
@@ -209,6 +211,7 @@ def main():
     parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
     parser.add_argument("--template", default="lightspeed_bench")
     parser.add_argument("--addons-path", default=os.environ.get("ODOO_ADDONS_PATH"))
+    parser.add_argument("--days", type=int, help="spread the sales over this many days")
     parser.add_argument("--no-header", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if not opts.addons_path:
@@ -241,6 +244,7 @@ def main():
                     opts.addons_path,
                     "--no-header",
                     *(["--db-port", opts.db_port] if opts.db_port else []),
+                    *(["--days", str(opts.days)] if opts.days else []),
                 ],
                 check=True,
             )

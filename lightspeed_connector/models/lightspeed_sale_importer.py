@@ -348,14 +348,13 @@ class LightspeedSaleImporter(models.AbstractModel):
                         )
                     )[:1]
                     if not match:
+                        # Which tax to create or map (and why none was created): lightspeed_tax.
                         raise SaleMappingError(
-                            _(
-                                "Tax rate %(rate)s%% (%(kind)s) of sale %(sale)s is not mapped to "
-                                "an Odoo tax; map it under Lightspeed > Mappings > Tax Rates, "
-                                "then retry.",
-                                rate=f"{percent:g}",
-                                kind=_("included") if sale.is_tax_inclusive else _("excluded"),
-                                sale=sale.sale_id,
+                            self.env["lightspeed.tax"]._unmapped_rate_message(
+                                lookups.shops[sale.shop_id].backend_id,
+                                percent,
+                                sale.is_tax_inclusive,
+                                sale.sale_id,
                             )
                         )
                     tax_ids.append(match.tax_id.id)
@@ -368,7 +367,21 @@ class LightspeedSaleImporter(models.AbstractModel):
         methods = {}
         for payment in sale.tender_payments:
             ptype = types.get(payment.payment_type_id or "")
-            method = ptype._resolve_payment_method(shop) if ptype else False
+            if ptype and ptype.is_cash and config != shop.pos_config_id:
+                # Odoo gives each point of sale a cash method (and journal) of its own: a
+                # register override keeps its cash in its own drawer.
+                method = config.payment_method_ids.filtered("is_cash_count")[:1]
+                if not method:
+                    raise SaleMappingError(
+                        _(
+                            "Point of sale %(config)s (register override) has no cash payment "
+                            "method for the cash of sale %(sale)s; add one, then retry.",
+                            config=config.name,
+                            sale=sale.sale_id,
+                        )
+                    )
+            else:
+                method = ptype._resolve_payment_method(shop) if ptype else False
             if not method:
                 raise SaleMappingError(
                     _(

@@ -54,6 +54,10 @@ class RealEnv:
 
 @tagged("post_install", "-at_install")
 class TestEngineProcesses(TransactionCase):
+    # Last: the committed data (other company, same simulated catalogue) must not be seen by
+    # the tests that run in a transaction.
+    test_sequence = 100
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -232,9 +232,10 @@ class TestSaleCorrections(SaleImportCommon):
         self.assertAlmostEqual(sum(orders.mapped("amount_total")), 0.0, 2)
         self.assertIn(original.state, ("paid", "done"), "the imported order is never edited")
 
-    def test_edit_inside_window_updates(self):
-        sale_id = self.simulator.admin("find_sales", kind="normal", limit=200)["sale_ids"][-2]
+    def test_edit_of_a_closed_day_is_corrected_today(self):
+        sale_id = self.settled_sale()
         before = self.orders_of(str(sale_id))
+        self.assertEqual(before.session_id.state, "closed", "its business day is over")
         edited = self.simulator.admin("edit_sale", sale_id=sale_id, line_index=0, unit_quantity=3)
         run = self.import_sales()
         self.assertEqual(run.updated_count, 1, self.errors())
@@ -243,14 +244,29 @@ class TestSaleCorrections(SaleImportCommon):
         self.assertEqual(len(after), 2, "the paid order stays; one correction order is added")
         correction = after - before
         self.assertEqual(correction.lightspeed_kind, "correction")
-        if before.session_id.state == "opened":
-            self.assertEqual(correction.session_id, before.session_id, "same open day")
-            self.assertEqual(correction.lightspeed_business_date, before.lightspeed_business_date)
+        shop = before.lightspeed_shop_id
+        today = business_date(fields.Datetime.now(), ZoneInfo(shop.timezone))
+        self.assertEqual(correction.lightspeed_business_date, today)
+        self.assertEqual(correction.session_id.lightspeed_business_date, today)
         self.assertEqual(self.import_sales().updated_count, 0)
 
+    def test_edit_of_an_open_day_is_corrected_in_that_day(self):
+        [sale_id] = self.simulator.admin("add_sales", count=1)["sale_ids"]
+        self.import_sales()
+        before = self.orders_of(sale_id)
+        self.assertEqual(before.session_id.state, "opened", "completed just now: its day is on")
+        edited = self.simulator.admin("edit_sale", sale_id=sale_id, line_index=0, unit_quantity=2)
+        self.assertEqual(self.import_sales().updated_count, 1, self.errors())
+        correction = self.orders_of(sale_id) - before
+        self.assertAlmostEqual(
+            before.amount_total + correction.amount_total, float(edited["total"]), 2
+        )
+        self.assertEqual(correction.session_id, before.session_id, "same open day")
+        self.assertEqual(correction.lightspeed_business_date, before.lightspeed_business_date)
+
     def settled_sale(self):
-        """A sale completed inside the correction window whose stamps lie well before the
-        cursor (outside the incremental query's overlap)."""
+        """A sale of a closed day inside the correction window whose stamps lie well before
+        the cursor (outside the incremental query's overlap)."""
         now = datetime.now(timezone.utc)
         for sale_id in reversed(
             self.simulator.admin("find_sales", kind="normal", limit=200)["sale_ids"]
@@ -258,7 +274,8 @@ class TestSaleCorrections(SaleImportCommon):
             sale = self.simulator.admin("get_sale", sale_id=sale_id)["sale"]
             completed = datetime.fromisoformat(sale["completeTime"])
             stamp = datetime.fromisoformat(sale["timeStamp"])
-            if timedelta(hours=12) < now - completed < timedelta(hours=36) and (
+            # Over 26 hours ago: before today in every shop's zone, so its day is closed.
+            if timedelta(hours=26) < now - completed < timedelta(hours=46) and (
                 now - stamp > timedelta(hours=1)
             ):
                 return sale_id
@@ -308,7 +325,12 @@ class TestRegisterOverride(SaleImportCommon):
         )
         department = self.env["hr.department"].create({"name": "Bike repairs"})
         register.write({"pos_config_id": override.id, "department_id": department.id})
-        self.import_sales()
+        run = self.import_sales()
+        errors = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("state", "=", "error")]
+        )
+        self.assertFalse(errors, errors.mapped("error_message"))
+        self.assertGreater(run.created_count, 20)
         orders = self.env["pos.order"].search(
             [("lightspeed_backend_id", "=", self.backend.id), ("lightspeed_shop_id", "=", shop.id)]
         )
@@ -342,7 +364,10 @@ class TestSaleImportFailures(SaleImportCommon):
         self.assertEqual(set(failed.mapped("attempt_count")), {1})
         self.assertFalse(
             self.env["pos.order"].search(
-                [("lightspeed_sale_id", "in", failed.mapped("lightspeed_id"))]
+                [
+                    ("lightspeed_backend_id", "=", self.backend.id),
+                    ("lightspeed_sale_id", "in", failed.mapped("lightspeed_id")),
+                ]
             )
         )
         visa.payment_method_id = method
@@ -568,11 +593,11 @@ class TestSaleImportUnderChaos(SaleImportCommon):
         self.simulator.admin("inject", kind="502html", count=2)
         self.simulator.admin("inject", kind="429", count=2, retry_after=1)
         self.addCleanup(self.simulator.admin, "clear_injections")
-        with self.assertLogs(CLIENT_LOGGER, "WARNING") as logs:
+        with self.assertLogs(CLIENT_LOGGER, "INFO") as logs:
             run = self.import_sales()
         output = "\n".join(logs.output)
-        self.assertIn("429", output)
-        self.assertIn("502", output)
+        self.assertIn("Lightspeed: 429, waiting 1.0s", output)
+        self.assertIn("Lightspeed: HTTP 502, retry 2", output)
         self.assertEqual(run.state, "done")
         self.assertEqual(run.failed_count, 0, run.message)
         errors = self.env["lightspeed.sync.record"].search(
