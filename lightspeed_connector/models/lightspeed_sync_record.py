@@ -105,40 +105,28 @@ class LightspeedSyncRecord(models.Model):
             "view_mode": "form",
         }
 
-    def _mark_done(self, document, run=None, **extra):
-        """The record produced (or updated) ``document``; ``extra`` adds stream fields."""
-        vals = {
-            "state": "done",
-            "error_message": False,
-            "res_model": document._name if document else False,
-            "res_id": document.id if document else False,
-            "applied_fingerprint": self.fingerprint,
-            "synced_at": fields.Datetime.now(),
-            **extra,
-        }
+    def _mark(self, state, run=None, **vals):
+        """Write one outcome (a single write per record and outcome)."""
+        vals.update(state=state, synced_at=fields.Datetime.now())
         if run:
             vals["run_id"] = run.id
         self.write(vals)
+
+    def _mark_done(self, document, run=None, **extra):
+        """The record produced (or updated) ``document``; ``extra`` adds stream fields."""
+        self._mark(
+            "done",
+            run,
+            error_message=False,
+            res_model=document._name if document else False,
+            res_id=document.id if document else False,
+            applied_fingerprint=self.fingerprint,
+            **extra,
+        )
 
     def _mark_skipped(self, message, run=None):
         """Nothing to do, on purpose (not an error): says why."""
-        vals = {
-            "state": "skipped",
-            "error_message": message,
-            "applied_fingerprint": self.fingerprint,
-            "synced_at": fields.Datetime.now(),
-        }
-        if run:
-            vals["run_id"] = run.id
-        self.write(vals)
+        self._mark("skipped", run, error_message=message, applied_fingerprint=self.fingerprint)
 
     def _mark_error(self, message, run=None):
-        vals = {
-            "state": "error",
-            "error_message": message,
-            "attempt_count": self.attempt_count + 1,
-            "synced_at": fields.Datetime.now(),
-        }
-        if run:
-            vals["run_id"] = run.id
-        self.write(vals)
+        self._mark("error", run, error_message=message, attempt_count=self.attempt_count + 1)

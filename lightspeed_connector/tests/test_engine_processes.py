@@ -54,10 +54,6 @@ class RealEnv:
 
 @tagged("post_install", "-at_install")
 class TestEngineProcesses(TransactionCase):
-    # Last: the committed data (other company, same simulated catalogue) must not be seen by
-    # the tests that run in a transaction.
-    test_sequence = 100
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -227,3 +223,9 @@ class TestEngineProcesses(TransactionCase):
         self.assertIn("stopped before it finished", states[dead_id][1])
         self.assertEqual(states[max(states)][0], "done")
         self.assert_converged()
+
+
+# Last: the committed data (another company, the same simulated catalogue) must not be seen by
+# the tests that run in a transaction. (Odoo's test metaclass resets the attribute in the class
+# body.)
+TestEngineProcesses.test_sequence = 100
