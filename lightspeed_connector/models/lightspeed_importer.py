@@ -65,7 +65,8 @@ class LightspeedImporter(models.AbstractModel):
         return self._locked_run(
             backend,
             options.get("run_type") or self._stream,
-            lambda run: self._execute(backend.with_env(self.env), run, options),
+            # The run's environment: the backend's company, chatter and tracking off.
+            lambda run: self.with_env(run.env)._execute(backend.with_env(run.env), run, options),
             busy=busy,
         )
 

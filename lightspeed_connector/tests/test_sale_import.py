@@ -620,3 +620,84 @@ class TestSaleImportUnderChaos(SaleImportCommon):
             {sale: total for sale, total in expected.items() if total},
         )
         self.assertEqual(self.import_sales().created_count, 0, "a re-run changes nothing")
+
+
+@tagged("post_install", "-at_install")
+class TestSaleDeposits(SaleImportCommon):
+    """Gift-card top-ups and credit-account deposits are owed to the customer: they are booked
+    on the backend's deposit product (a liability account), never as revenue."""
+
+    simulator_args = ("--seed", "9", "--sales", "80", "--days", "3", "--deposits-share", "0.2")
+
+    def deposits(self):
+        """Lightspeed's deposit sales and their amounts, from the simulator's own records."""
+        amounts = {}
+        for sale_id in self.simulator.admin("find_sales", kind="deposit", limit=1000)["sale_ids"]:
+            payments = self.simulator.admin("get_sale", sale_id=sale_id)["payments"]
+            amounts[sale_id] = sum(
+                -Decimal(p["amount"]) for p in payments if Decimal(p["amount"]) < 0
+            )
+        return amounts
+
+    def test_deposits_need_the_product_then_land_on_the_liability(self):
+        deposits = self.deposits()
+        self.assertTrue(deposits, "the simulator made deposit sales")
+        self.import_sales()
+        records = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("lightspeed_id", "in", list(deposits))]
+        )
+        self.assertEqual(set(records.mapped("state")), {"error"})
+        record = records[:1]
+        self.assertEqual(
+            record.error_message,
+            f"Sale {record.lightspeed_id} puts {deposits[record.lightspeed_id]} on a gift card "
+            "or credit account. Set the deposit product on backend Simulated account (a service "
+            "whose income account is a liability, e.g. Customer deposits), then retry.",
+        )
+        liability = self.env["account.account"].create(
+            {"name": "Customer deposits", "code": "LSDEP", "account_type": "liability_current"}
+        )
+        product = self.env["product.product"].create(
+            {
+                "name": "Gift card and account deposits",
+                "type": "service",
+                "property_account_income_id": liability.id,
+                "taxes_id": [(5, 0, 0)],
+            }
+        )
+        self.backend.deposit_product_id = product
+        records.action_retry()
+        self.assertEqual(set(records.mapped("state")), {"done"})
+        for sale_id, amount in deposits.items():
+            order = self.orders_of(sale_id)
+            self.assertEqual(len(order), 1)
+            deposit_lines = order.lines.filtered(lambda line: line.product_id == product)
+            self.assertAlmostEqual(sum(deposit_lines.mapped("price_subtotal_incl")), float(amount))
+            self.assertAlmostEqual(order.amount_total, float(amount), 2)
+            self.assertFalse(deposit_lines.tax_ids)
+        # A closed day's session entry books its deposits on the liability account.
+        self.env["pos.session"]._lightspeed_close_finished(self.backend)
+        orders = self.env["pos.order"].search(
+            [
+                ("lightspeed_backend_id", "=", self.backend.id),
+                ("lightspeed_sale_id", "in", list(deposits)),
+                ("session_id.state", "=", "closed"),
+            ]
+        )
+        self.assertTrue(orders, "some deposits fall on days already over")
+        moves = orders.session_id.move_id
+        credited = sum(
+            self.env["account.move.line"]
+            .search([("account_id", "=", liability.id), ("move_id", "in", moves.ids)])
+            .mapped("balance")
+        )
+        expected = sum(
+            deposits[sale_id]
+            for sale_id in set(
+                self.env["pos.order"]
+                .search([("session_id", "in", orders.session_id.ids)])
+                .mapped("lightspeed_sale_id")
+            )
+            if sale_id in deposits
+        )
+        self.assertAlmostEqual(-credited, float(expected), 2)
