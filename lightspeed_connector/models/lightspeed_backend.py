@@ -1,13 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
 import logging
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 import psycopg2
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
 
 from .. import const
 from ..api import (
@@ -22,6 +25,14 @@ from ..api import (
 from ..tools import to_aware_utc, to_naive_utc
 
 _logger = logging.getLogger(__name__)
+
+# An escrowed pair nobody claimed is dead after this long: Lightspeed expires unused refresh tokens.
+ESCROW_DAYS = 30
+
+
+def _token_digest(refresh_token):
+    """What an escrow row is found by: never the token itself."""
+    return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
 class LightspeedBackend(models.Model):
@@ -56,21 +67,39 @@ class LightspeedBackend(models.Model):
     )
     scope = fields.Char(required=True, default=const.DEFAULT_SCOPE)
     client_id = fields.Char(string="Client ID", copy=False, tracking=True)
+    # Stored for the code, never rendered: forms show ``new_client_secret`` and the status.
     client_secret = fields.Char(groups="base.group_system", copy=False)
     account_id = fields.Char(string="Account ID", copy=False, readonly=True, tracking=True)
     redirect_uri = fields.Char(compute="_compute_redirect_uri")
 
-    # Public token fields (XML-RPC): stored on lightspeed.oauth.token, see that model for why.
-    access_token = fields.Text(
-        compute="_compute_tokens", inverse="_inverse_access_token", groups="base.group_system"
+    # Write-only inputs (forms and XML-RPC): they always read empty, for everybody, and an empty
+    # value keeps what is stored. The pair itself lives on lightspeed.oauth.token (see that
+    # model for why); code reads it there, with sudo.
+    new_client_secret = fields.Char(
+        string="Client secret",
+        compute="_compute_secret_inputs",
+        inverse="_inverse_secret_inputs",
+        groups="base.group_system",
+        help="Paste the client secret to set or replace it; it is never shown again.",
     )
-    refresh_token = fields.Text(
-        compute="_compute_tokens",
-        inverse="_inverse_refresh_token",
+    access_token = fields.Char(
+        compute="_compute_secret_inputs",
+        inverse="_inverse_secret_inputs",
+        groups="base.group_system",
+    )
+    refresh_token = fields.Char(
+        compute="_compute_secret_inputs",
+        inverse="_inverse_secret_inputs",
         groups="base.group_system",
         help="Paste a refresh token for a headless setup: saving validates it with a real "
-        "refresh and stores the rotated pair.",
+        "refresh and stores the rotated pair. It is never shown again.",
     )
+    client_secret_status = fields.Selection(
+        [("set", "Set"), ("not_set", "Not set")],
+        string="Client secret status",
+        compute="_compute_client_secret_status",
+    )
+    token_status = fields.Char(string="Stored token", compute="_compute_tokens")
     token_expires_at = fields.Datetime(compute="_compute_tokens")
     has_refresh_token = fields.Boolean(compute="_compute_tokens")
     oauth_state = fields.Char(groups="base.group_system", copy=False)
@@ -176,7 +205,7 @@ class LightspeedBackend(models.Model):
             .search([("backend_id", "=", self.id)], limit=1)
         )
 
-    @api.depends_context("uid")
+    @api.depends_context("lang", "tz")  # token_status shows a date
     def _compute_tokens(self):
         tokens = (
             self.env["lightspeed.oauth.token"]
@@ -188,32 +217,50 @@ class LightspeedBackend(models.Model):
             token = tokens.get(backend._origin or backend)
             backend.has_refresh_token = bool(token and token.refresh_token)
             backend.token_expires_at = token.expires_at if token else False
-            if self.env.user.has_group("base.group_system") or self.env.su:
-                backend.access_token = token.access_token if token else False
-                backend.refresh_token = token.refresh_token if token else False
-            else:
-                backend.access_token = backend.refresh_token = False
+            backend.token_status = backend._describe_token(token)
 
-    def _inverse_access_token(self):
-        for backend in self:
-            token = backend._token_record()
-            vals = {"access_token": backend.access_token or False}
-            if token:
-                token.write(vals)
-            else:
-                self.env["lightspeed.oauth.token"].sudo().create(dict(vals, backend_id=backend.id))
+    def _describe_token(self, token):
+        """Whether a pair is stored and when it was obtained: never a part of it."""
+        if not token or not token.refresh_token:
+            return _("No token stored")
+        if not token.refreshed_at:
+            return _("Token stored")
+        return _(
+            "Token stored, last refreshed on %(date)s",
+            date=format_datetime(self.env, token.refreshed_at),
+        )
 
-    def _inverse_refresh_token(self):
-        """A pasted refresh token is only kept after Lightspeed accepted it."""
+    @api.depends("client_secret")
+    def _compute_client_secret_status(self):
         for backend in self:
+            backend.client_secret_status = "set" if backend.sudo().client_secret else "not_set"
+
+    def _compute_secret_inputs(self):
+        # Write-only, even for administrators and sudo: a form or a read() must never carry a
+        # secret back. Code that needs them reads client_secret or lightspeed.oauth.token.
+        self.new_client_secret = self.access_token = self.refresh_token = False
+
+    def _inverse_secret_inputs(self):
+        """Store what was pasted; an empty input keeps the stored value.
+
+        One inverse for the three inputs, so whatever the order of the values, the client
+        secret is stored before a pasted refresh token is exchanged with it. Odoo runs it once
+        the row exists and the other values of the save are in the cache, so the exchange uses
+        the URLs, client and company being saved.
+        """
+        for backend in self:
+            secret = (backend.new_client_secret or "").strip()
+            access = (backend.access_token or "").strip()
             pasted = (backend.refresh_token or "").strip()
-            current = backend._token_record()
-            if not pasted or (current and current.refresh_token == pasted):
-                continue
-            with backend._lightspeed_errors():
-                token = backend._get_oauth().refresh(pasted)
-            backend._save_token(token)
-            backend._on_connected(token, token_in_hand=token)
+            # Reading the inputs again must give False, not the pasted values (web_save reads
+            # the record back in the same transaction).
+            backend.invalidate_recordset(["new_client_secret", "access_token", "refresh_token"])
+            if secret:
+                backend.client_secret = secret
+            if access:
+                backend._store_token_vals({"access_token": access})
+            if pasted and pasted != backend._token_record().refresh_token:
+                backend._connect_with_pasted_token(pasted)
 
     def _compute_counts(self):
         def count_by_backend(model, domain=()):
@@ -263,8 +310,9 @@ class LightspeedBackend(models.Model):
             token.access_token or "", token.refresh_token, to_aware_utc(token.expires_at)
         )
 
-    def _get_client(self, token=None):
-        """A client for this backend; ``token`` overrides the stored pair (just obtained)."""
+    def _get_client(self, token=None, refresher=None):
+        """A client for this backend; ``token`` overrides the stored pair (just obtained), and
+        ``refresher`` the stored-pair refresh (a pair that is not stored yet)."""
         self.ensure_one()
         token = token or self._read_token()
         if not token:
@@ -276,12 +324,25 @@ class LightspeedBackend(models.Model):
             self.account_id,
             token,
             oauth=self._get_oauth(),
-            refresher=self._refresh_access_token,
+            refresher=refresher or self._refresh_access_token,
         )
 
     def _token_cursor(self):
         """A new transaction for token writes; it commits on its own, whatever the caller does."""
         return self.env.registry.cursor()
+
+    @staticmethod
+    def _token_vals(token):
+        return {
+            "access_token": token.access_token,
+            "refresh_token": token.refresh_token,
+            "expires_at": to_naive_utc(token.expires_at),
+            "refreshed_at": fields.Datetime.now(),
+        }
+
+    def _invalidate_token_fields(self):
+        self.env["lightspeed.oauth.token"].invalidate_model()
+        self.invalidate_recordset(["token_status", "token_expires_at", "has_refresh_token"])
 
     def _save_token(self, token):
         """Persist a token pair at once, in its own committed transaction."""
@@ -289,18 +350,23 @@ class LightspeedBackend(models.Model):
         with self._token_cursor() as cr:
             row = self._lock_token_row(cr)
             env = api.Environment(cr, SUPERUSER_ID, {})
-            vals = {
-                "access_token": token.access_token,
-                "refresh_token": token.refresh_token,
-                "expires_at": to_naive_utc(token.expires_at),
-                "refreshed_at": fields.Datetime.now(),
-            }
+            vals = self._token_vals(token)
             if row:
                 env["lightspeed.oauth.token"].browse(row[0]).write(vals)
             else:
                 env["lightspeed.oauth.token"].create(dict(vals, backend_id=self.id))
-        self.env["lightspeed.oauth.token"].invalidate_model()
-        self.invalidate_recordset(["access_token", "refresh_token", "token_expires_at"])
+        self._invalidate_token_fields()
+
+    def _store_token_vals(self, vals):
+        """Write on this backend's token row in the *current* transaction (it may be the one
+        creating the backend, which no other transaction can see yet)."""
+        self.ensure_one()
+        token = self._token_record()
+        if token:
+            token.write(vals)
+        else:
+            self.env["lightspeed.oauth.token"].sudo().create(dict(vals, backend_id=self.id))
+        self._invalidate_token_fields()
 
     def _refresh_access_token(self, stale_token):
         """Refresher handed to the client: one refresh per expiry, across workers.
@@ -328,16 +394,9 @@ class LightspeedBackend(models.Model):
                 # keep the state change although the caller fails and rolls back
                 cr.commit()  # pylint: disable=invalid-commit
                 raise
-            env["lightspeed.oauth.token"].browse(row[0]).write(
-                {
-                    "access_token": token.access_token,
-                    "refresh_token": token.refresh_token,
-                    "expires_at": to_naive_utc(token.expires_at),
-                    "refreshed_at": fields.Datetime.now(),
-                }
-            )
+            env["lightspeed.oauth.token"].browse(row[0]).write(self._token_vals(token))
             _logger.info("Lightspeed[%s]: access token refreshed", self.name)
-        self.env["lightspeed.oauth.token"].invalidate_model()
+        self._invalidate_token_fields()
         return token
 
     def _lock_token_row(self, cr):
@@ -370,6 +429,126 @@ class LightspeedBackend(models.Model):
                     raise
                 cr.rollback()
         return None
+
+    # === PASTED REFRESH TOKEN (headless setup) === #
+
+    def _connect_with_pasted_token(self, pasted):
+        """Exchange a pasted refresh token, then connect with the pair Lightspeed returns.
+
+        Lightspeed revokes the pasted token as it answers, while nothing of this save is
+        committed yet (in a create, no other transaction even sees the backend). So the new
+        pair is committed first, on its own, as an escrow row, and only then used; it goes on
+        the backend's own token row in the current transaction, and the escrow is dropped once
+        that transaction has committed. Whatever fails in between, here or later in the same
+        save (account already connected by another backend, metadata sync, a constraint at
+        flush, the caller's own code), rolls the save back but not the escrow: saving again
+        with the same pasted token redeems the escrowed pair instead of sending Lightspeed the
+        revoked token. Refreshing through the backend's token row (``_save_token``,
+        ``_refresh_access_token``) cannot work here: their transaction sees neither a backend
+        being created nor the URLs and client being saved.
+        """
+        self.ensure_one()
+        digest = _token_digest(pasted)
+        with self._lightspeed_errors(), self._pasted_token_errors():
+            in_hand = [self._redeem_pasted_token(pasted, digest)]
+
+        def refresher(_stale):
+            # A refresh the client needs during this save goes through the escrow as well.
+            in_hand[0] = self._redeem_pasted_token(pasted, digest)
+            return in_hand[0]
+
+        try:
+            self._on_connected(in_hand[0], token_in_hand=in_hand[0], refresher=refresher)
+        except UserError as exc:
+            _logger.warning(
+                "Lightspeed[%s]: connecting with the pasted token failed; its new pair is kept "
+                "in escrow",
+                self.name,
+            )
+            raise UserError(
+                _(
+                    "%(error)s\n\nThe token Lightspeed issued for the pasted refresh token is "
+                    "kept: fix the problem, then save again with the same pasted refresh token.",
+                    error=exc.args[0],
+                )
+            ) from exc
+        self._store_token_vals(dict(self._token_vals(in_hand[0]), pasted_digest=digest))
+        self.env.cr.postcommit.add(partial(self._drop_escrow, self.env.registry, digest))
+
+    def _redeem_pasted_token(self, pasted, digest):
+        """Refresh the pasted token, or the pair a failed save escrowed for it, and commit the
+        new pair as the escrow row before returning it.
+
+        The OAuth client comes from the current transaction (the values being saved); only the
+        escrow is written in a transaction of its own.
+        """
+        oauth = self._get_oauth()
+        with self._token_cursor() as cr:
+            escrow = self._lock_escrow_row(cr, digest)
+            token = oauth.refresh(escrow[1] if escrow else pasted)
+            Token = api.Environment(cr, SUPERUSER_ID, {})["lightspeed.oauth.token"]
+            vals = dict(self._token_vals(token), pasted_digest=digest)
+            if escrow:
+                Token.browse(escrow[0]).write(vals)
+                _logger.info("Lightspeed[%s]: pasted token redeemed from its escrow", self.name)
+            else:
+                Token.create(vals)
+        return token
+
+    @staticmethod
+    def _lock_escrow_row(cr, digest):
+        """Lock and return the escrow ``(id, refresh_token)`` of a pasted token, if any.
+
+        An escrow whose digest is also on a backend's row was handed over to it (the drop after
+        the commit did not run): that pair belongs to the backend, never redeem it again.
+        """
+        cr.execute("SET LOCAL lock_timeout = '30s'")
+        cr.execute(
+            """SELECT escrow.id, escrow.refresh_token
+                 FROM lightspeed_oauth_token escrow
+                WHERE escrow.backend_id IS NULL
+                  AND escrow.pasted_digest = %(digest)s
+                  AND escrow.refresh_token IS NOT NULL
+                  AND NOT EXISTS (
+                        SELECT 1 FROM lightspeed_oauth_token handed
+                         WHERE handed.pasted_digest = %(digest)s
+                           AND handed.backend_id IS NOT NULL)
+                ORDER BY escrow.id DESC
+                LIMIT 1
+                  FOR UPDATE OF escrow""",
+            {"digest": digest},
+        )
+        return cr.fetchone()
+
+    @staticmethod
+    def _drop_escrow(registry, digest):
+        """After the commit that handed an escrowed pair over to its backend: drop the copy."""
+        try:
+            with registry.cursor() as cr:
+                cr.execute(
+                    "DELETE FROM lightspeed_oauth_token "
+                    "WHERE backend_id IS NULL AND pasted_digest = %s",
+                    [digest],
+                )
+        except psycopg2.Error:
+            # The save is committed already; a leftover is never redeemed (see
+            # _lock_escrow_row) and the keep-alive cron drops it.
+            _logger.warning("Lightspeed: could not drop a handed-over token escrow", exc_info=True)
+
+    @contextmanager
+    def _pasted_token_errors(self):
+        """Say what to do when Lightspeed refuses a pasted token (not a re-authorisation)."""
+        try:
+            yield
+        except ReauthorizationRequired as exc:
+            raise UserError(
+                _(
+                    "Lightspeed refused the pasted refresh token (%(reason)s): it was revoked, "
+                    "already used, or left unused for 30 days. Paste a new one, or click "
+                    "Connect to Lightspeed.",
+                    reason=exc,
+                )
+            ) from exc
 
     def _mark_reauth_needed(self, reason):
         """Stop the crons for this backend and tell an administrator what to do."""
@@ -460,9 +639,13 @@ class LightspeedBackend(models.Model):
         self._save_token(token)
         self._on_connected(token, token_in_hand=token)
 
-    def _on_connected(self, token, token_in_hand=None):
-        """Discover the account, mark the backend connected and read its metadata."""
+    def _on_connected(self, token, token_in_hand=None, refresher=None):
+        """Discover the account, mark the backend connected and read its metadata.
+
+        ``refresher`` replaces the stored-pair refresh when the pair is not stored yet.
+        """
         self.ensure_one()
+        refresher = refresher or self._refresh_access_token
         account_id = token.account_id
         client = None
         if not account_id:
@@ -471,7 +654,7 @@ class LightspeedBackend(models.Model):
                 "0",
                 token_in_hand,
                 oauth=self._get_oauth(),
-                refresher=self._refresh_access_token,
+                refresher=refresher,
             )
             with self._lightspeed_errors():
                 account_id = client.get_account().account_id
@@ -515,7 +698,7 @@ class LightspeedBackend(models.Model):
             feedback=_("Connection re-authorised.")
         )
         self.message_post(body=_("Connected to Lightspeed account %(acc)s.", acc=account_id))
-        self._sync_metadata(self._get_client(token=token_in_hand))
+        self._sync_metadata(self._get_client(token=token_in_hand, refresher=refresher))
 
     def action_test_connection(self):
         self.ensure_one()
@@ -597,6 +780,7 @@ class LightspeedBackend(models.Model):
     @api.model
     def _cron_keep_tokens_alive(self):
         """Refresh tokens nobody used for a week: unused refresh tokens die after 30 days."""
+        self._drop_stale_escrows()
         limit = fields.Datetime.now() - timedelta(days=const.KEEP_ALIVE_DAYS)
         backends = self.search([("state", "=", "connected")])
         for backend in backends:
@@ -607,3 +791,21 @@ class LightspeedBackend(models.Model):
                 backend._refresh_access_token(None)
             except LightspeedError as exc:
                 _logger.warning("Lightspeed[%s]: keep-alive refresh failed: %s", backend.name, exc)
+
+    @api.model
+    def _drop_stale_escrows(self):
+        """Escrows nobody claimed (their refresh token died at Lightspeed meanwhile), and
+        leftovers of escrows that were handed over to a backend."""
+        self.env["lightspeed.oauth.token"].flush_model()
+        self.env.cr.execute(
+            """DELETE FROM lightspeed_oauth_token escrow
+                WHERE escrow.backend_id IS NULL
+                  AND (escrow.refreshed_at IS NULL
+                       OR escrow.refreshed_at < %s
+                       OR EXISTS (
+                            SELECT 1 FROM lightspeed_oauth_token handed
+                             WHERE handed.pasted_digest = escrow.pasted_digest
+                               AND handed.backend_id IS NOT NULL))""",
+            [fields.Datetime.now() - timedelta(days=ESCROW_DAYS)],
+        )
+        self.env["lightspeed.oauth.token"].invalidate_model()

@@ -1,6 +1,7 @@
 from . import test_foundation
 from . import test_backend
 from . import test_token_concurrency
+from . import test_backend_tokens
 from . import test_sale_import
 from . import test_weekly_balance
 from . import test_clock_in_import

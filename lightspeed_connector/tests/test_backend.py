@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -183,7 +186,14 @@ class TestBackend(LightspeedCommon):
         backend = self.backend.with_user(manager)
         self.assertEqual(backend.name, self.backend.name)
         self.assertTrue(backend.has_refresh_token)
-        for field in ("access_token", "refresh_token", "client_secret", "oauth_state"):
+        self.assertEqual(backend.client_secret_status, "set", "the status is not a secret")
+        for field in (
+            "access_token",
+            "refresh_token",
+            "client_secret",
+            "new_client_secret",
+            "oauth_state",
+        ):
             self.assertNotIn(field, backend.fields_get())
             with self.assertRaises(AccessError):
                 backend.read([field])
@@ -192,6 +202,70 @@ class TestBackend(LightspeedCommon):
         # A Lightspeed administrator can still run everything that needs the secrets.
         backend.action_sync_metadata()
         self.assertTrue(self.backend.sudo().client_secret)
+
+    def test_secret_inputs_read_empty_even_for_the_superuser(self):
+        self.connect()
+        token = self.backend._token_record()
+        self.assertTrue(token.refresh_token and token.access_token)
+        for backend in (self.backend, self.backend.sudo()):
+            backend.invalidate_recordset()
+            [values] = backend.read(["access_token", "refresh_token", "new_client_secret"])
+            self.assertEqual(set(values.values()) - {backend.id}, {False})
+        self.assertTrue(self.backend.sudo().client_secret, "the code still reads the secret")
+        self.assertEqual(self.backend._read_token().refresh_token, token.refresh_token)
+
+    def test_pasted_client_secret_replaces_the_stored_one(self):
+        self.backend.new_client_secret = "  rotated-secret "
+        self.assertEqual(self.backend.sudo().client_secret, "rotated-secret")
+        self.assertFalse(self.backend.new_client_secret)
+        self.backend.write({"new_client_secret": False, "refresh_token": "", "access_token": ""})
+        self.assertEqual(self.backend.sudo().client_secret, "rotated-secret", "empty keeps it")
+        self.assertFalse(self.backend.has_refresh_token)
+        self.assertEqual(self.backend.token_status, "No token stored")
+        self.backend.client_secret = False
+        self.assertEqual(self.backend.client_secret_status, "not_set")
+
+    def test_handed_over_escrow_is_never_redeemed_again(self):
+        pasted = self.simulator.admin("issue_token")["refresh_token"]
+        self.backend.refresh_token = pasted
+        stored = self.stored_refresh_token()
+        Token = self.env["lightspeed.oauth.token"]
+        # What is left when the drop after the commit did not run (always, in test mode).
+        escrow = Token.search([("backend_id", "=", False), ("refresh_token", "=", stored)])
+        self.assertTrue(escrow, "the escrow holds the pair handed over to the backend")
+        other_company = self.env["res.company"].create({"name": "Second retail company"})
+        other = self.env["lightspeed.backend"].create(
+            self._backend_vals(name="Same token again", company_id=other_company.id)
+        )
+        with self.assertRaisesRegex(UserError, "refused the pasted refresh token"):
+            other.refresh_token = pasted
+        self.assertEqual(self.stored_refresh_token(), stored)
+        self.assertEqual(
+            self.simulator.admin("token_state", refresh_token=stored)["state"],
+            "active",
+            "the first backend's pair was not taken from it",
+        )
+
+    def test_keep_alive_drops_stale_escrows(self):
+        Token = self.env["lightspeed.oauth.token"]
+        now = fields.Datetime.now()
+        self.env["lightspeed.oauth.token"].create(
+            {"backend_id": self.backend.id, "refresh_token": "r0", "pasted_digest": "handed"}
+        )
+        escrows = Token.create(
+            [
+                {"refresh_token": "r1", "pasted_digest": "fresh", "refreshed_at": now},
+                {
+                    "refresh_token": "r2",
+                    "pasted_digest": "dead",
+                    "refreshed_at": now - timedelta(days=31),
+                },
+                {"refresh_token": "r3", "pasted_digest": "handed", "refreshed_at": now},
+            ]
+        )
+        self.env["lightspeed.backend"]._drop_stale_escrows()
+        self.assertEqual(escrows.exists().mapped("pasted_digest"), ["fresh"])
+        self.assertTrue(self.backend._token_record(), "backends' rows are never escrows")
 
     def test_logs_never_contain_tokens(self):
         with self.assertLogs("odoo.addons.lightspeed_connector", level="DEBUG") as logs:

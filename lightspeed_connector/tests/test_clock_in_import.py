@@ -331,6 +331,11 @@ class TestClockInImport(LightspeedCommon):
         self.assertFalse(
             self.Attendance.search([("employee_id", "in", (employee5 | employee6).ids)])
         )
+        # The next runs try again up to the attempt cap (3 by default), then leave them alone.
+        for _attempt in range(4):
+            self.run_import()
+        self.assertEqual(set(errors.mapped("attempt_count")), {3})
+        self.assertEqual(self.run_import().failed_count, 0, "past the cap, runs skip them")
         # Mapped by hand, then Retry.
         mapping5.employee_id = employee5
         by_employee["5"].action_retry()
