@@ -10,6 +10,7 @@ from . import lightspeed_register
 from . import lightspeed_employee
 from . import lightspeed_payment_type
 from . import lightspeed_tax
+from . import account_tax
 from . import lightspeed_sync_record
 from . import lightspeed_sync_record_clock_in
 from . import lightspeed_sync_run
@@ -17,8 +18,11 @@ from . import lightspeed_item
 from . import lightspeed_sale_importer
 from . import lightspeed_backend_sales
 from . import lightspeed_backend_runs
+from . import lightspeed_backend_accounting
 from . import pos_order
 from . import pos_session
+from . import pos_config
+from . import report_sale_details
 from . import lightspeed_kpi_field
 from . import lightspeed_kpi_fact
 from . import lightspeed_kpi_visitor

@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import const
-from ..tools import to_local
+from ..tools import business_date, to_local
 from .lightspeed_kpi_fact import COUNTED_STATES, WEEKDAYS
 
 _logger = logging.getLogger(__name__)
@@ -106,10 +106,58 @@ class LightspeedWeeklyBalance(models.Model):
                             ],
                         }
                     )
+                balance._ensure_lines()
                 for day in balance.day_ids:
                     if day.date in dates:
                         result[(department.id, day.date)] = day
         return result
+
+    def _ensure_lines(self):
+        """A figure line per field on every day of the week, imported or not yet, so budgets
+        can be entered ahead; actuals are filled in as sales are imported."""
+        Field = self.env["lightspeed.kpi.field"]
+        new_lines = []
+        for balance in self:
+            kpi_fields = Field.search([("company_id", "in", [False, balance.company_id.id])])
+            for day in balance.day_ids:
+                present = set(day.line_ids.field_id.ids)
+                new_lines += [
+                    {"day_id": day.id, "field_id": field.id, "actual": 0.0}
+                    for field in kpi_fields
+                    if field.id not in present
+                ]
+        if new_lines:
+            # Lines are system-made (users only type budgets): sudo.
+            self.env["lightspeed.weekly.balance.line"].sudo().create(new_lines)
+
+    @api.model
+    def _plan_weeks(self, weeks=1, today=None):
+        """Balances of the current week and the next ``weeks`` for every department of a
+        Lightspeed shop, so their budgets can be typed in before the week starts."""
+        today = today or fields.Date.context_today(self)
+        departments = self.env["lightspeed.shop"].search([("department_id", "!=", False)])
+        departments = (
+            departments.department_id
+            | self.env["lightspeed.register"].search([("department_id", "!=", False)]).department_id
+        )
+        start = self._week_start(today)
+        keys = {
+            (department.id, start + timedelta(weeks=n))
+            for department in departments
+            for n in range(weeks + 1)
+        }
+        days = self._ensure_days(keys)
+        return self.browse({day.balance_id.id for day in days.values()})
+
+    def action_plan_next_week(self):
+        """List button: prepare this week's and next week's balances for budgeting
+        (balances are system records: made with sudo, opened as the user)."""
+        balances = self.sudo()._plan_weeks().with_env(self.env)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "lightspeed_connector.lightspeed_weekly_balance_action"
+        )
+        action["domain"] = [("id", "in", balances.ids)]
+        return action
 
     @api.model
     def _approved_keys(self, dates):
@@ -268,8 +316,44 @@ class LightspeedWeeklyBalanceDay(models.Model):
         return super().write(vals)
 
     def action_approve(self):
+        """Approve days that are over (the view asks for a confirmation first: later imports
+        leave an approved day alone)."""
+        self._check_day_is_over()
         self._approve()
         return True
+
+    def _current_business_day(self, now=None):
+        """The business day still running for the department: the earliest local day among
+        its shops (and the shops of registers counting for it); without a shop, today in the
+        user's time zone."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        department = self.department_id
+        shops = self.env["lightspeed.shop"].search([("department_id", "=", department.id)])
+        shops |= (
+            self.env["lightspeed.register"].search([("department_id", "=", department.id)]).shop_id
+        )
+        if not shops:
+            return fields.Date.context_today(self, now)
+        return min(
+            business_date(now, shop.get_zoneinfo(), shop.backend_id.day_cutoff_hour)
+            for shop in shops
+        )
+
+    def _check_day_is_over(self, now=None):
+        for day in self:
+            today = day._current_business_day(now)
+            if day.date >= today:
+                raise UserError(
+                    _(
+                        "%(date)s of %(department)s cannot be approved yet: only a day that is "
+                        "over can be approved (the business day running now is %(today)s), "
+                        "since later imports do not change an approved day.",
+                        date=fields.Date.to_string(day.date),
+                        department=day.department_id.name,
+                        today=fields.Date.to_string(today),
+                    )
+                )
 
     def action_reopen(self):
         if not self.env.user.has_group("lightspeed_connector.group_lightspeed_manager"):
@@ -353,6 +437,8 @@ class LightspeedWeeklyBalanceDay(models.Model):
                 ]
             )
             approved |= days._approve(auto=True)
+        # Next week's balances exist before it starts: budgets can be entered ahead.
+        Balance._plan_weeks(today=now.date())
         self.env["ir.cron"]._notify_progress(done=len(approved), remaining=0)
         return approved
 

@@ -10,6 +10,7 @@ from ..tools import business_day_bounds
 # Closing a session loads all its orders at once; past this many orders a business day goes on
 # in a further session of the same day, so memory stays bounded however sales fall on days.
 MAX_ORDERS_PER_SESSION = 2000
+CASH_FIELDS = ["statement_line_ids", "cash_register_balance_end", "cash_register_difference"]
 
 
 class PosSession(models.Model):
@@ -59,6 +60,7 @@ class PosSession(models.Model):
         self.ensure_one()
         if self.state == "opening_control":
             self.set_opening_control(self.cash_register_balance_start, "")
+        self._lightspeed_deposit_cash()
         if self.cash_journal_id:
             result = self.post_closing_cash_details(self.cash_register_balance_end)
             if not result.get("successful", True):
@@ -74,6 +76,47 @@ class PosSession(models.Model):
                 )
             )
         return True
+
+    def _lightspeed_deposit_cash(self):
+        """Move the cash of the drawer out of the cash journal to the backend's deposit
+        account before counting, as the day's deposit: Odoo's cash-out line in the session,
+        dated on the business day, with that account as counterpart. The drawer then counts
+        zero and the next day starts from zero, so the cash journal does not grow."""
+        self.ensure_one()
+        account = self.lightspeed_shop_id.backend_id.cash_transfer_account_id
+        if not self.cash_journal_id or not account:
+            return False
+        # A non-stored compute that does not depend on the cash lines: never trust the cache.
+        self.invalidate_recordset(CASH_FIELDS)
+        amount = self.currency_id.round(self.cash_register_balance_end)
+        if self.currency_id.is_zero(amount):
+            return False
+        day = self.lightspeed_business_date or fields.Date.context_today(self)
+        line = (
+            self.env["account.bank.statement.line"]
+            .sudo()
+            .create(
+                {
+                    "pos_session_id": self.id,
+                    "journal_id": self.cash_journal_id.id,
+                    "amount": -amount,
+                    "date": day,
+                    "payment_ref": _(
+                        "%(session)s - Cash deposit of %(day)s",
+                        session=self.name,
+                        day=fields.Date.to_string(day),
+                    ),
+                    "counterpart_account_id": account.id,
+                }
+            )
+        )
+        self.invalidate_recordset(CASH_FIELDS)
+        return line
+
+    def load_data(self, models_to_load, only_data=False):
+        """The selling screen does not load for a session of a Lightspeed point of sale."""
+        self.config_id._check_lightspeed_selling()
+        return super().load_data(models_to_load, only_data=only_data)
 
     @api.model
     def _lightspeed_close_finished(self, backend):

@@ -3,7 +3,8 @@
 auto-confirm in two time zones, overwrite of approved days and totals against the orders."""
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 
@@ -498,6 +499,70 @@ class TestWeeklyBalance(TransactionCase):
         # Backends that are not connected (import behind) are not auto-confirmed.
         self.backend.write({"state": "reauth_needed"})
         self.assertFalse(Day._cron_auto_confirm(now=datetime(2026, 10, 25, 12, 0)))
+
+    def test_approving_today_or_a_future_day_is_refused(self):
+        # The day running in Amsterdam, read from the clock (the shop has no day cut-off).
+        today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+        Balance = self.env["lightspeed.weekly.balance"]
+        dates = [today - timedelta(days=1), today, today + timedelta(days=1), today + timedelta(7)]
+        days = Balance._ensure_days({(self.dep_ams.id, d) for d in dates})
+        for when in dates[1:]:
+            day = days[(self.dep_ams.id, when)]
+            with self.assertRaises(UserError) as caught:
+                day.action_approve()
+            self.assertEqual(
+                caught.exception.args[0],
+                f"{when} of Amsterdam floor cannot be approved yet: only a day that is over can "
+                f"be approved (the business day running now is {today}), since later imports "
+                "do not change an approved day.",
+            )
+            self.assertFalse(day.approved)
+        yesterday = days[(self.dep_ams.id, dates[0])]
+        yesterday.action_approve()
+        self.assertTrue(yesterday.approved)
+
+    def test_approving_asks_for_confirmation(self):
+        arch = self.env["lightspeed.weekly.balance"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        (button,) = etree.fromstring(arch).xpath("//button[@name='action_approve']")
+        self.assertEqual(
+            button.get("confirm"),
+            "Approve this day? Its figures are then final: later imports (late sales, voids and "
+            "edits from Lightspeed) will not change this day unless a manager reopens it or a "
+            "backfill overwrites approved numbers.",
+        )
+
+    def test_every_day_of_the_week_has_its_figure_lines(self):
+        self._refresh_all()
+        kpi_fields = self.env["lightspeed.kpi.field"].search(
+            [("company_id", "in", [False, self.company.id])]
+        )
+        balance = self._day(self.dep_ams, AMS_DAY).balance_id
+        self.assertEqual(len(balance.day_ids), 7)
+        for day in balance.day_ids:
+            self.assertEqual(day.line_ids.field_id, kpi_fields, str(day.date))
+        monday = self._line(self.dep_ams, date(2026, 10, 19), "gross_sales")
+        self.assertEqual(monday.actual, 0.0, "no sale that day")
+        monday.budget = 250.0
+        self.assertAlmostEqual(monday.variance, -250.0)
+        # Next week's balances exist before it starts, with every line, for every shop's
+        # department, so budgets are typed in ahead.
+        balances = self.env["lightspeed.weekly.balance"]._plan_weeks(today=date(2026, 12, 2))
+        self.assertEqual(
+            {(b.department_id, b.week_start) for b in balances},
+            {
+                (dep, start)
+                for dep in (self.dep_ams, self.dep_nyc)
+                for start in (date(2026, 11, 30), date(2026, 12, 7))
+            },
+        )
+        for balance in balances:
+            self.assertEqual(len(balance.line_ids), 7 * len(kpi_fields))
+        ahead = balances.filtered(lambda b: b.week_start == date(2026, 12, 7))[:1]
+        ahead.line_ids[:1].budget = 10.0
+        action = self.env["lightspeed.weekly.balance"].action_plan_next_week()
+        self.assertEqual(action["res_model"], "lightspeed.weekly.balance")
 
     # --- visitors, drill-down, views ---------------------------------------------------
 
