@@ -157,12 +157,16 @@ class TestBackend(LightspeedCommon):
         action = self.backend.action_connect()
         code, _state = self.simulator.approve(action["url"])
         self.backend._complete_authorization(code)
-        with self.assertRaisesRegex(UserError, "Lightspeed"):
+        with self.assertRaisesRegex(
+            UserError,
+            r"^Lightspeed refused the request: .*\(invalid_grant\)\. Check the client ID and "
+            r"secret",
+        ):
             # A code is single-use: the second exchange is refused with invalid_grant.
             self.backend._complete_authorization(code)
 
     def test_pasted_refresh_token_is_validated(self):
-        with self.assertRaisesRegex(UserError, "Lightspeed"):
+        with self.assertRaisesRegex(UserError, r"^Lightspeed refused the pasted refresh token"):
             self.backend.refresh_token = "not-a-real-token"
         self.assertFalse(self.backend._token_record().refresh_token)
         other = self.env["lightspeed.backend"].create(self._backend_vals(name="Other"))

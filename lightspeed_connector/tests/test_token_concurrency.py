@@ -29,7 +29,11 @@ class TestTokenTransactions(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.simulator = LightspeedSimulator("--seed", "11", "--sales", "40", "--days", "3")
+        # Strict rotation: a refresh token dies the moment it is used, as at Lightspeed, so a
+        # second refresh with the same token would fail instead of passing unnoticed.
+        cls.simulator = LightspeedSimulator(
+            "--seed", "11", "--sales", "40", "--days", "3", "--strict-rotation"
+        )
         cls.addClassCleanup(cls.simulator.stop)
 
     def setUp(self):
@@ -136,6 +140,10 @@ class TestTokenTransactions(TransactionCase):
             stale = env["lightspeed.backend"].browse(self.backend_id)._read_token()
         self.assertEqual(stale.access_token, stale_access)
         refreshes_before = self.simulator.stats()["refreshes"]
+        # The token endpoint answers after a second: the first worker holds the row lock for
+        # that long, so the second one is certain to arrive while the refresh is in flight.
+        self.simulator.admin("set_token_delay", seconds=1)
+        self.addCleanup(self.simulator.admin, "set_token_delay", seconds=0)
         barrier = threading.Barrier(2)
         results, errors = [], []
 
