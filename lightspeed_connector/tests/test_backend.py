@@ -159,8 +159,8 @@ class TestBackend(LightspeedCommon):
         self.backend._complete_authorization(code)
         with self.assertRaisesRegex(
             UserError,
-            r"^Lightspeed refused the request: .*\(invalid_grant\)\. Check the client ID and "
-            r"secret",
+            r"^Lightspeed refused the request: .*\(HTTP 400, invalid_grant\)\. Check the client "
+            r"ID and secret",
         ):
             # A code is single-use: the second exchange is refused with invalid_grant.
             self.backend._complete_authorization(code)
