@@ -7,7 +7,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from .data import World
+from .data import SHOP_SPECS, World
 from .server import Simulator, make_server
 
 CHAOS_FLAGS = (
@@ -31,6 +31,26 @@ def share(text):
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
     return value
+
+
+def shop_list(text):
+    """``--shops 2`` / ``--shops 1,3``: shop IDs of the simulated account."""
+    known = [spec[0] for spec in SHOP_SPECS]
+    ids = [item.strip() for item in text.split(",") if item.strip()]
+    unknown = [item for item in ids if item not in known]
+    if not ids or unknown:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: comma-separated shop IDs among {', '.join(known)}"
+        )
+    return tuple(dict.fromkeys(ids))
+
+
+def currency_code(text):
+    """``--currency EUR``: the account's default currency (ISO 4217 code)."""
+    code = text.strip().upper()
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a currency code such as USD")
+    return code
 
 
 def build_parser():
@@ -63,6 +83,22 @@ def build_parser():
         "DST change inside the range with --now/--days to get a DST day.",
     )
     p.add_argument("--account-id", default="12345", help="account ID (default 12345)")
+    p.add_argument(
+        "--currency",
+        type=currency_code,
+        default="USD",
+        help="the account's default currency (Account defaultCurrency.code; every amount is "
+        "in it), e.g. EUR (default USD)",
+    )
+    p.add_argument(
+        "--shops",
+        type=shop_list,
+        default=None,
+        metavar="ID[,ID]",
+        help="serve only these shops (1 Hudson Street Cycles, 2 Amsterdam Centrum, 3 Gastown "
+        "Vancouver) with their registers, employees, shifts, tax categories and sales; "
+        "--sales sales are all in them (default: all three)",
+    )
     p.add_argument("--client-id", default="sim-client", help="OAuth client_id (default sim-client)")
     p.add_argument(
         "--client-secret", default="sim-secret", help="OAuth client_secret (default sim-secret)"
@@ -160,6 +196,8 @@ def main(argv=None):
         stamp_spelling=args.stamp_spelling,
         zero_payments_share=args.zero_payments_share,
         deposits_share=args.deposits_share,
+        shops=args.shops,
+        currency=args.currency,
     )
     sim = Simulator(world, args)
     server = make_server(sim, args.host, args.port)

@@ -89,6 +89,9 @@ SHOP_SPECS = [
     ("2", "Amsterdam Centrum", "Europe/Amsterdam", "2", ("3", "4")),
     ("3", "Gastown Vancouver", "America/Vancouver", "3", ("5",)),
 ]
+SALE_SHOPS = ("1", "1", "2", "2", "3")  # a generated sale's shop is drawn from these (2:2:1)
+# defaultCurrency.symbol of the Account (``--currency``); other codes use the code itself
+CURRENCY_SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£"}
 TAX_CATEGORIES = [
     # id, inclusive, tax1 name, rate1, tax2 name, rate2, labour override (rate1, rate2)
     ("1", False, "NY Sales Tax", "0.08875", "", "0", ("0", "0")),
@@ -143,6 +146,22 @@ GIFT_CARD_ITEM = "60"
 ARCHIVED_ITEMS = {"55", "56", "57", "58", "59"}
 LABOUR_ITEMS = {"50", "51", "52", "53", "54"}
 CUSTOMER_COUNT = 40
+# (address1 template, address2, city, state, stateCode, zip, country, countryCode)
+CUSTOMER_ADDRESSES = [
+    ("{n} Hudson Street", "", "New York", "New York", "NY", "10013", "United States", "US"),
+    ("Damrak {n}", "", "Amsterdam", "Noord-Holland", "NH", "1012 LG", "Netherlands", "NL"),
+    (
+        "{n} Water Street",
+        "Unit 2",
+        "Vancouver",
+        "British Columbia",
+        "BC",
+        "V6B 1A1",
+        "Canada",
+        "CA",
+    ),
+]
+CONTACT_FLAGS = ("noEmail", "noPhone", "noMail")
 
 
 class World:
@@ -160,6 +179,8 @@ class World:
         stamp_spelling="camel",
         zero_payments_share=0.05,
         deposits_share=0.0,
+        shops=None,
+        currency="USD",
     ):
         if stamp_spelling not in STAMP_SPELLINGS:
             raise ValueError(f"stamp_spelling must be one of {sorted(STAMP_SPELLINGS)}")
@@ -184,8 +205,23 @@ class World:
         specs = list(SHOP_SPECS)
         if dst_shop_tz:
             specs[0] = (*specs[0][:2], dst_shop_tz, *specs[0][3:])
+        if shops:
+            # an account with only these shops (``--shops``): their registers, employees,
+            # shifts, tax categories and sales; the other shops do not exist
+            wanted = {str(s).strip() for s in shops}
+            unknown = sorted(wanted - {s[0] for s in specs})
+            if unknown:
+                known = ", ".join(s[0] for s in specs)
+                raise ValueError(f"unknown shop id(s) {', '.join(unknown)} (known: {known})")
+            specs = [s for s in specs if s[0] in wanted]
         self.shop_specs = specs
+        self.shop_ids = tuple(s[0] for s in specs)
         self.zones = {s[0]: ZoneInfo(s[2]) for s in specs}
+        code = str(currency).strip().upper()
+        if len(code) != 3 or not (code.isascii() and code.isalpha()):
+            raise ValueError(f"currency must be an ISO 4217 code such as USD, not {currency!r}")
+        self.currency = code  # the Account's defaultCurrency (every amount is in it)
+        self.currency_symbol = CURRENCY_SYMBOLS.get(code, code)
         self._build_static()
         self.hours = self._build_hours()
         self.sales = SalesStore(self, int(sales))
@@ -253,20 +289,23 @@ class World:
                         "ccTerminalID": "",
                     }
                 )
-        self.registers.append(
-            {
-                "registerID": "6",
-                "name": "Old Till",
-                "open": "false",
-                "archived": "true",
-                "tipEnabled": "false",
-                "openEmployeeID": "0",
-                "shopID": "3",
-                "ccTerminalID": "",
-            }
-        )
+        if "3" in self.zones:  # the archived till of shop 3
+            self.registers.append(
+                {
+                    "registerID": "6",
+                    "name": "Old Till",
+                    "open": "false",
+                    "archived": "true",
+                    "tipEnabled": "false",
+                    "openEmployeeID": "0",
+                    "shopID": "3",
+                    "ccTerminalID": "",
+                }
+            )
         self.employees = []
         for emp_id, first, last, shop, archived in EMPLOYEES:
+            if shop != "0" and shop not in self.zones:
+                continue  # works in a shop this account does not have (--shops)
             self.employees.append(
                 {
                     "employeeID": emp_id,
@@ -279,7 +318,7 @@ class World:
                     "clockInEmployeeHoursID": "0",
                     "employeeRoleID": "1" if emp_id == "1" else "2",
                     "limitToShopID": shop,
-                    "lastShopID": shop if shop != "0" else "1",
+                    "lastShopID": shop if shop != "0" else self.shop_ids[0],
                     "lastSaleID": "0",
                     "lastRegisterID": "0",
                     "_email": f"{first.lower()}@example.com",
@@ -302,7 +341,10 @@ class World:
             {"taxClassID": "2", "name": "Labor", "timeStamp": base},
         ]
         self.tax_categories = []
+        used = {s[3] for s in self.shop_specs}
         for tid, inclusive, n1, r1, n2, r2, labour in TAX_CATEGORIES:
+            if tid not in used:
+                continue  # only the tax categories of this account's shops
             self.tax_categories.append(
                 {
                     "taxCategoryID": tid,
@@ -386,31 +428,99 @@ class World:
             for i in self.items
             if i["archived"] == "false" and i["itemID"] != GIFT_CARD_ITEM
         ]
-        self.customers = []
-        for n in range(1, CUSTOMER_COUNT + 1):
-            first = FIRST_NAMES[n % len(FIRST_NAMES)]
-            last = LAST_NAMES[(n * 3) % len(LAST_NAMES)]
-            self.customers.append(
+        self.customers = [self._build_customer(n, base) for n in range(1, CUSTOMER_COUNT + 1)]
+
+    @staticmethod
+    def _build_customer(n, base):
+        """Customer ``n`` with its Contact (``_contact``), derived from ``n`` alone (no RNG):
+        the other generated data of a seed do not move. Every customer has a Primary email
+        (n%5==1: a Secondary one too, listed first); a Mobile unless n%4==0, a Home number when
+        n%3==0, a Fax when n%10==0; an address (New York, Amsterdam or Vancouver by n%3) unless
+        n%6==5; companies (n%9==0, "Acme BV", with a VAT number and a website; 27 is a company
+        without a person); noEmail n%8==5, noPhone n%10==7, noMail n%12==11; 40 is archived."""
+        first = FIRST_NAMES[n % len(FIRST_NAMES)]
+        last = LAST_NAMES[(n * 3) % len(LAST_NAMES)]
+        company = "Acme BV" if n % 9 == 0 else ""
+        emails = [(f"{first.lower()}.{last.lower()}{n}@example.com", "Primary")]
+        if n % 5 == 1:
+            emails.insert(0, (f"{first.lower()}{n}@work.example.com", "Secondary"))
+        phones = [] if n % 4 == 0 else [(f"416-555-{n:04d}", "Mobile")]
+        if n % 3 == 0:
+            phones.append((f"212-555-{n:04d}", "Home"))
+        if n % 10 == 0:
+            phones.append((f"212-555-9{n:03d}", "Fax"))
+        addresses = []
+        if n % 6 != 5:
+            street, street2, city, state, code, zip_code, country, country_code = (
+                CUSTOMER_ADDRESSES[n % 3]
+            )
+            addresses.append(
                 {
-                    "customerID": str(n),
-                    "firstName": first,
-                    "lastName": last,
-                    "title": "",
-                    "company": "Acme BV" if n % 9 == 0 else "",
-                    "companyRegistrationNumber": "",
-                    "vatNumber": "",
-                    "archived": b(n == CUSTOMER_COUNT),
-                    "createTime": base,
-                    "timeStamp": base,
-                    "creditAccountID": "0",
-                    "customerTypeID": "1",
-                    "discountID": "0",
-                    "taxCategoryID": "0",
-                    "contactID": str(300 + n),
-                    "_email": f"{first.lower()}.{last.lower()}{n}@example.com",
-                    "_phones": [] if n % 4 == 0 else [f"416-555-{n:04d}"],
+                    "address1": street.format(n=n),
+                    "address2": street2,
+                    "city": city,
+                    "state": state,
+                    "stateCode": code,
+                    "zip": zip_code,
+                    "country": country,
+                    "countryCode": country_code,
                 }
             )
+        if n == 27:
+            first = last = ""
+        return {
+            "customerID": str(n),
+            "firstName": first,
+            "lastName": last,
+            "title": "",
+            "company": company,
+            "companyRegistrationNumber": "",
+            "vatNumber": f"NL{n:09d}B01" if company else "",
+            "archived": b(n == CUSTOMER_COUNT),
+            "createTime": base,
+            "timeStamp": base,
+            "creditAccountID": "0",
+            "customerTypeID": "1",
+            "discountID": "0",
+            "taxCategoryID": "0",
+            "contactID": str(300 + n),
+            "_contact": {
+                "emails": emails,
+                "phones": phones,
+                "addresses": addresses,
+                "websites": ["www.acme.example"] if company else [],
+                "noEmail": n % 8 == 5,
+                "noPhone": n % 10 == 7,
+                "noMail": n % 12 == 11,
+            },
+        }
+
+    def customer(self, customer_id):
+        for customer in self.customers:
+            if customer["customerID"] == str(customer_id):
+                return customer
+        return None
+
+    def add_customer(self, first_name="", last_name="", company="", email=None):
+        """A new customer (next id, stamped now) with a Primary email, no phone, no address."""
+        n = max((int(c["customerID"]) for c in self.customers), default=0) + 1
+        customer = self._build_customer(n, ts(self.stamp()))
+        customer.update(firstName=first_name, lastName=last_name, company=company, vatNumber="")
+        customer["_contact"] = {
+            "emails": [(email, "Primary")] if email else [],
+            "phones": [],
+            "addresses": [],
+            "websites": [],
+            "noEmail": False,
+            "noPhone": False,
+            "noMail": False,
+        }
+        self.customers.append(customer)
+        return customer
+
+    def touch_customer(self, customer):
+        """A change: the customer's ``timeStamp`` (and its Contact's) moves to now."""
+        customer["timeStamp"] = ts(self.stamp())
 
     def item_shops(self, item):
         """ItemShop rows of an item: one per shop plus the ``shopID "0"`` row Lightspeed sends
@@ -452,7 +562,7 @@ class World:
         rows = []
         start_day = datetime.fromtimestamp(self.start_ts, timezone.utc).date()
         for emp_id, _first, _last, shop, archived in EMPLOYEES:
-            if emp_id == "1":
+            if emp_id == "1" or shop not in self.zones:
                 continue
             for offset in range(self.days + 1):
                 day = start_day + timedelta(days=offset)
@@ -471,7 +581,7 @@ class World:
                     row["_out"] = None
                 rows.append(row)
         emp2_open = any(r["employeeID"] == "2" and r["_out"] is None for r in rows)
-        if not emp2_open:
+        if not emp2_open and "1" in self.zones:  # employee 2 works in shop 1
             rows = [
                 r
                 for r in rows
@@ -646,9 +756,10 @@ class SalesStore:
         for arr in (self.create, self.complete, self.update):
             arr.append(0.0)
         day_cache = {}
+        sale_shops = tuple(s for s in SALE_SHOPS if s in shop_regs)  # all shops: SALE_SHOPS
         deposits = world.deposits_share
         for i in range(1, count + 1):
-            shop = rng.choice(("1", "1", "2", "2", "3"))
+            shop = rng.choice(sale_shops)
             register = rng.choice(shop_regs[shop])
             frac = (i - 0.5) / count
             employee = rng.choice(shop_emps[shop])
@@ -1061,12 +1172,12 @@ class SalesStore:
             line["timeStamp"] = ts(stamp)
         self._touch(i, old, stamp)
 
-    def add(self, complete_ts=None, shop=None, lines=None, stamp=None):
-        """Append a new completed sale; returns its id."""
+    def add(self, complete_ts=None, shop=None, lines=None, stamp=None, customer=None):
+        """Append a new completed sale (of ``customer``, an id, if given); returns its id."""
         world = self.world
         i = self.count + 1
         rng = random.Random(f"{world.seed}:added:{i}")
-        shop = str(shop or rng.choice(("1", "2", "3")))
+        shop = str(shop or rng.choice(world.shop_ids))
         complete_ts = float(int(complete_ts or world.stamp()))
         stamp = stamp or world.stamp()
         regs = {s[0]: s[4] for s in world.shop_specs}[shop]
@@ -1074,7 +1185,7 @@ class SalesStore:
         self.shop.append(shop)
         self.register.append(rng.choice(regs))
         self.employee.append(rng.choice(emps))
-        self.customer.append(0)
+        self.customer.append(int(customer or 0))
         self.kind.append(NORMAL)
         self.create.append(complete_ts - 120)
         self.complete.append(complete_ts)
@@ -1082,7 +1193,7 @@ class SalesStore:
         self.count = i
         n = lines or rng.randint(1, 3)
         specs = [self._new_line_spec(rng, i) for _ in range(n)]
-        self.overrides[i] = self.compose(i, NORMAL, shop, specs, ZERO, "0", rng)
+        self.overrides[i] = self.compose(i, NORMAL, shop, specs, ZERO, str(customer or 0), rng)
         self._orders.clear()
         return i
 
@@ -1158,6 +1269,30 @@ class SalesStore:
             calcTaxable=fmt(sums["taxable"]),
             calcNonTaxable=fmt(sums["nontax"]),
         )
+
+
+def contact_payload(customer):
+    """The ``Contact`` of a customer as Lightspeed renders it (spec §6.10): one element of a
+    collection is an object, an empty collection is ``""``."""
+    contact = customer["_contact"]
+
+    def collection(wrapper, items):
+        return {wrapper: items[0] if len(items) == 1 else items} if items else ""
+
+    return {
+        "contactID": customer.get("contactID", "0"),
+        "custom": "",
+        **{flag: b(contact[flag]) for flag in CONTACT_FLAGS},
+        "timeStamp": customer["timeStamp"],
+        "Addresses": collection("ContactAddress", [dict(a) for a in contact["addresses"]]),
+        "Phones": collection(
+            "ContactPhone", [{"number": n, "useType": u} for n, u in contact["phones"]]
+        ),
+        "Emails": collection(
+            "ContactEmail", [{"address": a, "useType": u} for a, u in contact["emails"]]
+        ),
+        "Websites": collection("ContactWebsite", [{"url": url} for url in contact["websites"]]),
+    }
 
 
 def parse_day(text):

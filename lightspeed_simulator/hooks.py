@@ -5,7 +5,17 @@ Every hook runs under the simulator lock and returns a JSON object.
 
 import time
 
-from .data import ABANDONED, KIND_NAMES, OPEN, VOIDED, fmt, parse_ts, spell_update_key, ts
+from .data import (
+    ABANDONED,
+    KIND_NAMES,
+    OPEN,
+    VOIDED,
+    contact_payload,
+    fmt,
+    parse_ts,
+    spell_update_key,
+    ts,
+)
 
 
 def _sale_id(sim, data):
@@ -40,6 +50,7 @@ def hook_state(sim, data):
         "authorizing_employee_id": world.authorizing_employee_id,
         "system_user_id": world.system_user_id,
         "shops": [{k: s[k] for k in ("shopID", "name", "timeZone")} for s in world.shops],
+        "currency": world.currency,
         "bucket_size": sim.bucket_size,
         "drip_rate": sim.drip_rate,
         "burst_limit": sim.burst_limit,
@@ -112,12 +123,18 @@ def hook_add_sales(sim, data):
     complete = _when(data.get("complete_time"))
     if complete is None and data.get("backdate_minutes"):
         complete = time.time() - float(data["backdate_minutes"]) * 60
+    customer = data.get("customer_id")
+    if customer not in (None, "", "0", 0) and world.customer(customer) is None:
+        raise KeyError(f"customer {customer}")
     ids = []
     for _ in range(count):
         ids.append(
             str(
                 world.sales.add(
-                    complete_ts=complete, shop=data.get("shop_id"), lines=data.get("lines")
+                    complete_ts=complete,
+                    shop=data.get("shop_id"),
+                    lines=data.get("lines"),
+                    customer=customer,
                 )
             )
         )
@@ -173,7 +190,9 @@ def hook_add_shift(sim, data):
     emp = world.employee(data.get("employee_id", "2"))
     if emp is None:
         raise KeyError("employee")
-    shop = data.get("shop_id") or (emp["limitToShopID"] if emp["limitToShopID"] != "0" else "1")
+    shop = data.get("shop_id") or (
+        emp["limitToShopID"] if emp["limitToShopID"] != "0" else world.shop_ids[0]
+    )
     hours_id = world.add_shift(emp["employeeID"], shop, check_in, check_out)
     return world.hours_record(world.hours[hours_id])
 
@@ -221,6 +240,97 @@ def hook_archive_employee(sim, data):
     emp["archived"] = "true" if data.get("archived", True) else "false"
     emp["timeStamp"] = ts(sim.world.stamp())
     return {"employeeID": emp["employeeID"], "archived": emp["archived"]}
+
+
+def _customer(sim, data):
+    customer = sim.world.customer(data.get("customer_id"))
+    if customer is None:
+        raise KeyError(f"customer {data.get('customer_id')}")
+    return customer
+
+
+def _customer_payload(customer):
+    """The customer as ``Customer.json?load_relations=["Contact"]`` renders it."""
+    body = {k: v for k, v in customer.items() if not k.startswith("_")}
+    body["Contact"] = contact_payload(customer)
+    return {"customer": body}
+
+
+def hook_get_customer(sim, data):
+    """``{"customer_id": "7"}``: the customer with its Contact."""
+    return _customer_payload(_customer(sim, data))
+
+
+def hook_add_customer(sim, data):
+    """A new customer (next id, ``timeStamp`` now): ``first_name``, ``last_name``,
+    ``company``, ``email`` (Primary); no phone, no address."""
+    customer = sim.world.add_customer(
+        first_name=str(data.get("first_name") or ""),
+        last_name=str(data.get("last_name") or ""),
+        company=str(data.get("company") or ""),
+        email=data.get("email") or None,
+    )
+    return _customer_payload(customer)
+
+
+CUSTOMER_FIELDS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "company": "company",
+    "title": "title",
+    "vat_number": "vatNumber",
+}
+CONTACT_FLAG_KEYS = {"no_email": "noEmail", "no_phone": "noPhone", "no_mail": "noMail"}
+
+
+def _replace(entries, use_types, value, use_type):
+    """``entries`` [(value, use type)] without those of ``use_types``, plus ``value`` first."""
+    kept = [entry for entry in entries if entry[1] not in use_types]
+    return [(str(value), use_type), *kept] if value else kept
+
+
+def hook_edit_customer(sim, data):
+    """Edit a customer: ``first_name``, ``last_name``, ``company``, ``title``, ``vat_number``,
+    ``email`` (the Primary one; empty removes it), ``mobile`` (the Mobile numbers), ``phone``
+    (the Home/Work numbers), ``address`` (an object with Lightspeed's ContactAddress keys, or
+    null for none), ``no_email`` / ``no_phone`` / ``no_mail``. Its ``timeStamp`` moves unless
+    ``keep_stamps``."""
+    customer = _customer(sim, data)
+    contact = customer["_contact"]
+    for key, field in CUSTOMER_FIELDS.items():
+        if key in data:
+            customer[field] = str(data[key] or "")
+    if "email" in data:
+        contact["emails"] = _replace(contact["emails"], {"Primary"}, data["email"], "Primary")
+    if "mobile" in data:
+        contact["phones"] = _replace(contact["phones"], {"Mobile"}, data["mobile"], "Mobile")
+    if "phone" in data:
+        contact["phones"] = _replace(contact["phones"], {"Home", "Work"}, data["phone"], "Home")
+    if "address" in data:
+        address = data["address"]
+        contact["addresses"] = [{k: str(v) for k, v in address.items()}] if address else []
+    for key, flag in CONTACT_FLAG_KEYS.items():
+        if key in data:
+            contact[flag] = bool(data[key])
+    if not data.get("keep_stamps"):
+        sim.world.touch_customer(customer)
+    return _customer_payload(customer)
+
+
+def hook_archive_customer(sim, data):
+    """``{"customer_id": "7", "archived": true, "anonymise": false}``: archive (or restore)
+    a customer, as Lightspeed's DELETE does; ``anonymise`` also wipes its personal data. How
+    Lightspeed renders an anonymised customer is not documented: here names, company, title,
+    VAT number and every email, phone, address and website are emptied."""
+    customer = _customer(sim, data)
+    customer["archived"] = "true" if data.get("archived", True) else "false"
+    if data.get("anonymise"):
+        for field in ("firstName", "lastName", "company", "title", "vatNumber"):
+            customer[field] = ""
+        customer["companyRegistrationNumber"] = ""
+        customer["_contact"].update(emails=[], phones=[], addresses=[], websites=[])
+    sim.world.touch_customer(customer)
+    return _customer_payload(customer)
 
 
 def hook_inject(sim, data):

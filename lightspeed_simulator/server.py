@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from .auth import AuthServer, OAuthError
-from .data import SalesStore, parse_ts, spell_update_key, ts
+from .data import SalesStore, contact_payload, parse_ts, spell_update_key, ts
 
 TIME_FIELDS = {
     "createTime",
@@ -261,6 +261,10 @@ class Simulator:
         self.injections = []
         self.token_delay = 0.0  # seconds the token endpoint waits (set_token_delay hook)
         self.base_url = ""
+        # API requests being served (or waiting for ``lock``), counted outside ``lock``: the
+        # most requests one account ever had in flight at once (``api_max_in_flight``).
+        self.flight_lock = threading.Lock()
+        self.in_flight = 0
         self.reset_stats()
 
     # -- stats ---------------------------------------------------------------------------
@@ -274,6 +278,7 @@ class Simulator:
             "served_401": 0,
             "injected": 0,
             "records_served": 0,
+            "api_max_in_flight": self.in_flight,
             "started_at": time.time(),
         }
         self.auth.stats.update(
@@ -293,7 +298,18 @@ class Simulator:
         data["bucket_level"] = round(self._level(), 4)
         data["bucket_size"] = self.bucket_size
         data["sales"] = self.world.sales.count
+        data["api_in_flight"] = self.in_flight
         return data
+
+    # -- requests in flight --------------------------------------------------------------
+    def enter_flight(self):
+        with self.flight_lock:
+            self.in_flight += 1
+            self.stats["api_max_in_flight"] = max(self.stats["api_max_in_flight"], self.in_flight)
+
+    def leave_flight(self):
+        with self.flight_lock:
+            self.in_flight -= 1
 
     # -- rate limiting -------------------------------------------------------------------
     def _level(self):
@@ -415,6 +431,8 @@ class QueryEngine:
         return {k: v for k, v in row.items() if not k.startswith("_")}
 
     def contact(self, row, prefix):
+        if "_contact" in row:  # customers: emails, phones, addresses, websites, opt-outs
+            return contact_payload(row)
         phones = [{"number": p, "useType": "Mobile"} for p in row.get("_phones", [])]
         email = {"address": row["_email"], "useType": "Primary"}
         return {
@@ -433,7 +451,7 @@ class QueryEngine:
     def render_static(self, entity, row, rels):
         rec = self.public(row)
         world = self.world
-        if "Contact" in rels and "_email" in row:
+        if "Contact" in rels and ("_email" in row or "_contact" in row):
             rec["Contact"] = self.contact(row, entity)
         if entity == "TaxCategory" and "TaxCategoryClasses" in rels:
             rec["TaxCategoryClasses"] = {"TaxCategoryClass": one_or_many(row["_classes"])}
@@ -514,8 +532,8 @@ class QueryEngine:
         if "SalePayments" in rels and record["payments"]:
             pays = [self.render_payment(p, rels) for p in record["payments"]]
             sale["SalePayments"] = {"SalePayment": one_or_many(pays)}
-        if "Customer" in rels and sale["customerID"] != "0":
-            cust = next(c for c in world.customers if c["customerID"] == sale["customerID"])
+        cust = world.customer(sale["customerID"]) if "Customer" in rels else None
+        if cust is not None:
             rec = self.public(cust)
             if "Customer.Contact" in rels:
                 rec["Contact"] = self.contact(cust, "Customer")
@@ -1049,6 +1067,15 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- API -----------------------------------------------------------------------------
     def _api(self, method, path, params):
+        # In flight from the moment the request is read until its answer is written, whether
+        # it waits for the simulator lock or not.
+        self.sim.enter_flight()
+        try:
+            return self._api_locked(method, path, params)
+        finally:
+            self.sim.leave_flight()
+
+    def _api_locked(self, method, path, params):
         sim = self.sim
         started = time.perf_counter()
         wants_json = path.endswith(".json")
@@ -1159,7 +1186,7 @@ class Handler(BaseHTTPRequestHandler):
                 employeeCount=str(len(world.employees)),
                 employeeLimit="25",
                 uniqueSubscriptionIdentifier="sim-0001",
-                defaultCurrency={"code": "USD", "symbol": "$"},
+                defaultCurrency={"code": world.currency, "symbol": world.currency_symbol},
             )
         return rec
 

@@ -39,6 +39,9 @@ DEFAULT_SALE_RELATIONS = (
     "SaleLines.Note",
     "SalePayments",
     "SalePayments.PaymentType",
+    # the sale's customer comes with it: no request per sale to name its contact
+    "Customer",
+    "Customer.Contact",
 )
 TOKEN_MARGIN_SECONDS = 60
 _TRANSIENT = (
@@ -467,9 +470,16 @@ class LightspeedClient:
             )
 
     def iter_customers(
-        self, customer_ids=None, archived=True, updated_from=None, load_contact=True
+        self,
+        customer_ids=None,
+        archived=True,
+        updated_from=None,
+        load_contact=True,
+        sort="customerID",
     ):
-        base = {"archived": self._archived(archived), "sort": "customerID"}
+        """Customers (archived ones too by default), with their ``Contact``. An incremental
+        import sorts on ``timeStamp`` so that a cursor taken from a page resumes exactly."""
+        base = {"archived": self._archived(archived), "sort": sort}
         if load_contact:
             base["load_relations"] = ["Contact"]
         if updated_from is not None:

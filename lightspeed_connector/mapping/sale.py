@@ -37,6 +37,7 @@ class ResolvedSale:
     payment_methods: dict = field(default_factory=dict)  # salePaymentID -> method id
     refunded_lines: dict = field(default_factory=dict)  # saleLineID -> pos.order.line id
     deposit_product_id: int | None = None  # product of gift-card / credit-account deposits
+    partner_id: int | None = None  # contact of the sale's customer (lightspeed.customer)
 
 
 class SaleMappingError(MappingError):
@@ -94,6 +95,7 @@ def prepare_pos_order_vals(sale, resolved, key=None, kind=None):
         "date_order": to_naive_utc(complete),
         "pos_reference": sale.ticket_number or sale.sale_id,
         "employee_id": resolved.employee_id or False,
+        "partner_id": resolved.partner_id or False,
         "lightspeed_backend_id": resolved.backend_id,
         "lightspeed_id": key or sale.sale_id,
         "lightspeed_sale_id": sale.sale_id,
@@ -161,8 +163,17 @@ def prepare_payment_vals(payment, resolved):
     }
 
 
+# Separates the customer from the booked content in a sale fingerprint.
+CUSTOMER_MARK = ":c"
+
+
 def sale_fingerprint(sale):
-    """Digest of everything that changes the Odoo order; equal digests mean nothing to do."""
+    """Digest of everything that changes the Odoo order; equal digests mean nothing to do.
+
+    The customer is appended in clear (``<digest>:c<customerID>``) rather than hashed in, so a
+    sale whose only change is its customer can be told apart (its orders get the new contact,
+    nothing is rebooked: ``fingerprint_content``), and a sale without customer keeps the digest
+    it always had."""
     content = {
         "voided": sale.voided,
         "complete": sale.complete_time.isoformat() if sale.complete_time else None,
@@ -186,7 +197,13 @@ def sale_fingerprint(sale):
             (p.sale_payment_id, p.payment_type_id, str(p.amount)) for p in sale.active_payments
         ),
     }
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+    return f"{digest}{CUSTOMER_MARK}{sale.customer_id}" if sale.customer_id else digest
+
+
+def fingerprint_content(fingerprint):
+    """The part of a sale fingerprint that books amounts (everything but the customer)."""
+    return (fingerprint or "").split(CUSTOMER_MARK, 1)[0]
 
 
 def expected_total(sale):

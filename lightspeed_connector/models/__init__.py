@@ -30,3 +30,6 @@ from . import lightspeed_weekly_balance
 from . import hr_attendance
 from . import lightspeed_clock_in_importer
 from . import res_config_settings
+from . import lightspeed_customer
+from . import lightspeed_customer_importer
+from . import lightspeed_backend_customers

@@ -50,6 +50,8 @@ class LightspeedImporter(models.AbstractModel):
     _page_size = 100
     # How staged records are processed (a stored-field ``order`` for search()).
     _process_order = "remote_date, id"
+    # Whether a run needs a shop with the import on (streams of account-wide objects do not).
+    _requires_shops = True
 
     # === ENTRY POINTS === #
 
@@ -119,12 +121,15 @@ class LightspeedImporter(models.AbstractModel):
         try:
             cr.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", [key, backend.id])
             acquired = cr.fetchone()[0]
+            # The lock's own connection: ending its transaction keeps the lock, not the data.
+            # pylint: disable=invalid-commit
             cr.commit()
             try:
                 yield acquired
             finally:
                 if acquired:
                     cr.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", [key, backend.id])
+                    # pylint: disable=invalid-commit
                     cr.commit()
         finally:
             cr.close()
@@ -204,7 +209,7 @@ class LightspeedImporter(models.AbstractModel):
                 message=_("Retried %(count)s record(s).", count=len(selected)),
             )
         scope = self._scope(backend, options)
-        if not scope["shops"]:
+        if self._requires_shops and not scope["shops"]:
             return run._finish(message=_("No shop has the import enabled."))
         client = backend._get_client()
         requests_before = client.request_count

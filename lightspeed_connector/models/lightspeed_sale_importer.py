@@ -20,6 +20,7 @@ from ..mapping.sale import (
     ResolvedSale,
     SaleMappingError,
     expected_total,
+    fingerprint_content,
     importable_lines,
     prepare_deposit_line_vals,
     prepare_order_line_vals,
@@ -228,6 +229,12 @@ class LightspeedSaleImporter(models.AbstractModel):
             if record.applied_fingerprint == record.fingerprint:
                 record._mark_done(order)
                 return "unchanged"
+            self._update_sale_partner(backend, sale)
+            if fingerprint_content(record.applied_fingerprint) == fingerprint_content(
+                record.fingerprint
+            ):
+                record._mark_done(order)  # only its customer changed: nothing to rebook
+                return "updated"
             record._mark_done(self._create_correction(sale, shop, order, lookups))
             return "updated"
         config, business_day = (
@@ -291,7 +298,30 @@ class LightspeedSaleImporter(models.AbstractModel):
         resolved.payment_methods = self._resolve_payment_methods(sale, session.config_id, lookups)
         resolved.refunded_lines = self._resolve_refunded_lines(backend, lines)
         resolved.deposit_product_id = self._resolve_deposit_product(sale, backend, lookups)
+        resolved.partner_id = self._resolve_partner(backend, sale, resolved.refunded_lines)
         return resolved
+
+    # --- customers (contacts: lightspeed.customer) --- #
+
+    def _resolve_partner(self, backend, sale, refunded_lines):
+        """The contact of the sale's customer, bound on the fly from the customer the sale
+        embeds when the connector has not met it yet; a refund naming no customer keeps the
+        contact of the sale it refunds."""
+        partner = self.env["lightspeed.customer"]._sale_partner(backend, sale)
+        if not partner and refunded_lines:
+            lines = self.env["pos.order.line"].browse(list(refunded_lines.values()))
+            partner = lines.order_id.partner_id[:1]
+        return partner.id or None
+
+    def _update_sale_partner(self, backend, sale):
+        """A customer attached to, changed on or removed from an imported sale: every order
+        of the sale (with its reversals and corrections) follows; nothing is rebooked."""
+        refunded = self._resolve_refunded_lines(backend, importable_lines(sale))
+        partner_id = self._resolve_partner(backend, sale, refunded) or False
+        orders = self.env["pos.order"].search(
+            [("lightspeed_backend_id", "=", backend.id), ("lightspeed_sale_id", "=", sale.sale_id)]
+        )
+        orders.filtered(lambda o: o.partner_id.id != partner_id).write({"partner_id": partner_id})
 
     def _resolve_deposit_product(self, sale, backend, lookups):
         """Gift-card top-ups and credit-account deposits are owed to the customer, not
@@ -593,6 +623,7 @@ class LightspeedSaleImporter(models.AbstractModel):
             "date_order": when,
             "pos_reference": order.pos_reference,
             "employee_id": order.employee_id.id,
+            "partner_id": order.partner_id.id,  # reversals and corrections keep the customer
             "lightspeed_backend_id": order.lightspeed_backend_id.id,
             "lightspeed_id": key,
             "lightspeed_sale_id": sale.sale_id,

@@ -24,7 +24,9 @@ class LightspeedSyncRecord(models.Model):
     )
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     record_type = fields.Selection(
-        [("sale", "Sale"), ("clock_in", "Clock-in")], required=True, readonly=True
+        [("sale", "Sale"), ("clock_in", "Clock-in"), ("customer", "Customer")],
+        required=True,
+        readonly=True,
     )
     lightspeed_id = fields.Char(string="Lightspeed ID", required=True, readonly=True, index=True)
     display_label = fields.Char(compute="_compute_display_label")

@@ -18,13 +18,19 @@ class LightspeedSyncRun(models.Model):
             ("metadata", "Metadata"),
             ("sale", "Sales"),
             ("clock_in", "Clock-ins"),
+            ("customer", "Customers"),
             ("backfill", "Backfill"),
         ],
         required=True,
         readonly=True,
     )
     stream = fields.Selection(
-        [("metadata", "Metadata"), ("sale", "Sales"), ("clock_in", "Clock-in")],
+        [
+            ("metadata", "Metadata"),
+            ("sale", "Sales"),
+            ("clock_in", "Clock-in"),
+            ("customer", "Customers"),
+        ],
         required=True,
         readonly=True,
         index=True,
