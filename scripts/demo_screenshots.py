@@ -4,8 +4,9 @@
     python3 scripts/demo_screenshots.py [--odoo http://localhost:8069 --db lightspeed_demo]
                                         [--out docs/screenshots] [--no-save]
 
-Logs in as admin, then for each screen (backend form, sync records, POS Orders Analysis,
-weekly balance pivot) navigates, waits until the view shows data, and fails (exit 1) on any
+Logs in as admin with every company of the demo selected (one per currency), then for each
+screen (backend form, sync records, POS Orders Analysis, weekly balance pivot) navigates,
+waits until the view shows data, and fails (exit 1) on any
 JavaScript exception, console error, Odoo error dialog or empty view. Screenshots are written
 as palette PNGs (small enough to commit). Needs `chromium` (or $CHROMIUM) and websocket-client.
 Only talks to the local Odoo it is given.
@@ -214,9 +215,18 @@ def main():
         timeout=60,
     )
     response.raise_for_status()
-    if not (response.json().get("result") or {}).get("uid"):
+    info = response.json().get("result") or {}
+    if not info.get("uid"):
         print(f"cannot log in to {opts.odoo} as {opts.login}")
         return 1
+    # Every company of the demo (one per currency), the main one first: the web client reads
+    # the selected companies from the "cids" cookie.
+    companies = info["user_companies"]
+    company_ids = [companies["current_company"]] + sorted(
+        int(cid)
+        for cid in companies["allowed_companies"]
+        if int(cid) != companies["current_company"]
+    )
     backend_ids = session.post(
         f"{opts.odoo}/web/dataset/call_kw",
         json={
@@ -224,7 +234,11 @@ def main():
                 "model": "lightspeed.backend",
                 "method": "search",
                 "args": [[]],
-                "kwargs": {"limit": 1},
+                "kwargs": {
+                    "limit": 1,
+                    "order": "id",
+                    "context": {"allowed_company_ids": company_ids},
+                },
             }
         },
         timeout=60,
@@ -241,6 +255,13 @@ def main():
             "Network.setCookie",
             name="session_id",
             value=session.cookies["session_id"],
+            domain=host,
+            path="/",
+        )
+        chrome.send(
+            "Network.setCookie",
+            name="cids",
+            value="-".join(map(str, company_ids)),
             domain=host,
             path="/",
         )
