@@ -33,3 +33,5 @@ from . import res_config_settings
 from . import lightspeed_customer
 from . import lightspeed_customer_importer
 from . import lightspeed_backend_customers
+from . import lightspeed_parity
+from . import lightspeed_backend_parity

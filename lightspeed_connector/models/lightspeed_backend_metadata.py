@@ -129,6 +129,7 @@ class LightspeedBackend(models.Model):
             ],
         )
         employee_recs._auto_match()
+        self._watch_authorizer(client, employee_recs)  # lightspeed_backend_parity.py
         self.env["lightspeed.payment.type"]._upsert(
             self,
             [

@@ -97,6 +97,7 @@ class LightspeedSaleImporter(models.AbstractModel):
     def _scope(self, backend, options):
         scope = super()._scope(backend, options)
         scope["backfill"] = bool(options.get("date_from"))
+        scope["catch_up"] = {} if scope["backfill"] else self._catch_up_days(backend, scope)
         return scope
 
     def _queries(self, backend, scope):
@@ -123,11 +124,12 @@ class LightspeedSaleImporter(models.AbstractModel):
         window = backend.correction_window_days
         if window > 0 and not (first_run and backend.initial_import_days >= window):
             queries.append({"completed_from": to_aware_utc(now - timedelta(days=window))})
-        return queries
+        return queries + self._catch_up_queries(scope)
 
     def _fetch(self, client, query, scope):
         params = {key: value for key, value in query.items() if key != "advance_cursor"}
-        return client.iter_sales(shop_ids=scope["shops"].mapped("lightspeed_id"), **params)
+        params.setdefault("shop_ids", scope["shops"].mapped("lightspeed_id"))
+        return client.iter_sales(**params)
 
     def _staging_vals(self, sale):
         return {
@@ -146,6 +148,53 @@ class LightspeedSaleImporter(models.AbstractModel):
             newest = to_naive_utc(max(stamps))
             if not backend.sales_cursor or newest > backend.sales_cursor:
                 backend.sales_cursor = newest
+
+    # === CATCH-UP: days missed while a shop or the backend was paused === #
+
+    def _catch_up_days(self, backend, scope):
+        """{shop: first day to fetch again} of the shops whose import, or whose backend, was
+        paused (``catch_up_from``, set when the import came back on)."""
+        return {
+            shop: min(filter(None, [shop.catch_up_from, backend.catch_up_from]))
+            for shop in scope["shops"]
+            if shop.catch_up_from or backend.catch_up_from
+        }
+
+    def _catch_up_queries(self, scope):
+        """One completed-range query per first day, for its shops only."""
+        by_day = {}
+        for shop, day in scope.get("catch_up", {}).items():
+            by_day.setdefault(day, []).append(shop.lightspeed_id)
+        return [
+            {
+                "completed_from": to_aware_utc(fields.Datetime.to_datetime(day)),
+                "shop_ids": shop_ids,
+            }
+            for day, shop_ids in sorted(by_day.items())
+        ]
+
+    def _catch_up_done(self, backend, scope):
+        catch_up = scope.get("catch_up")
+        if not catch_up:
+            return
+        shops = self.env["lightspeed.shop"].union(*catch_up)
+        shops.filtered("catch_up_from").write({"catch_up_from": False})
+        if backend.catch_up_from:
+            backend.catch_up_from = False
+
+    def _run_message(self, scope, fetched, stats):
+        message = super()._run_message(scope, fetched, stats)
+        today = fields.Date.context_today(self)
+        filled = [
+            self.env._(
+                "%(shop)s: caught up the days %(start)s to %(end)s.",
+                shop=shop.name,
+                start=fields.Date.to_string(day),
+                end=fields.Date.to_string(today),
+            )
+            for shop, day in scope.get("catch_up", {}).items()
+        ]
+        return " ".join([message, *filled])
 
     # === PROCESSING HOOKS === #
 
@@ -167,6 +216,7 @@ class LightspeedSaleImporter(models.AbstractModel):
 
     def _after_process(self, backend, scope, stats):
         self.env["pos.session"]._lightspeed_close_finished(backend)
+        self._catch_up_done(backend, scope)
 
     def _collect_touched_days(self, records, touched):
         done = records.filtered(lambda r: r.state == "done" and r.res_model == "pos.order")

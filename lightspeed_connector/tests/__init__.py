@@ -9,3 +9,4 @@ from . import test_browser_smoke
 from . import test_engine_processes
 from . import test_accounting
 from . import test_customer_import
+from . import test_parity
