@@ -52,7 +52,10 @@ class RealEnv:
         return False
 
 
-@tagged("post_install", "-at_install")
+# Not "standard": it commits documents that reference the addon's own products, which would
+# make an uninstall in the same database fail. `.ci/run` runs it with `--test-tags
+# lightspeed_processes` in a database of its own, after the uninstall check.
+@tagged("post_install", "-at_install", "-standard", "lightspeed_processes")
 class TestEngineProcesses(TransactionCase):
     @classmethod
     def setUpClass(cls):
