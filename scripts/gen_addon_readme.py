@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDONS = ["lightspeed_connector"]
+ADDONS = ["lightspeed_connector", "lightspeed_connector_queue"]
 FRAGMENTS = [
     ("DESCRIPTION.md", None),
     ("CONTEXT.md", "Context"),

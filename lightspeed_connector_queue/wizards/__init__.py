@@ -1,0 +1,1 @@
+from . import lightspeed_backfill_wizard
