@@ -95,55 +95,65 @@ class PosOrder(models.Model):
         return self.filtered(lambda o: o.lightspeed_backend_id and o.state != "draft")
 
 
+class LightspeedLockedOrderPart(models.AbstractModel):
+    """Lines and payments of an imported order keep what Lightspeed booked: created, changed
+    or deleted from Odoo, they are refused (see ``PosOrder._check_lightspeed_readonly``)."""
+
+    _name = "lightspeed.locked.order.part"
+    _description = "Part of an imported POS order"
+
+    # Set by each model: its many2one to the order and the fields that are Lightspeed's.
+    _lightspeed_order_field = None
+    _lightspeed_locked_fields = frozenset()
+
+    def _lightspeed_part_label(self, new=False):
+        """What the refusal calls this part (each model translates its own)."""
+        raise NotImplementedError
+
+    def _check_lightspeed_readonly(self, vals=None):
+        if vals is not None and not self._lightspeed_locked_fields & set(vals):
+            return
+        orders = self[self._lightspeed_order_field]
+        orders._lightspeed_locked()._check_lightspeed_readonly(self._lightspeed_part_label())
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        field = self._lightspeed_order_field
+        orders = self.env["pos.order"].browse(
+            {vals[field] for vals in vals_list if vals.get(field)}
+        )
+        label = self._lightspeed_part_label(new=True)
+        orders._lightspeed_locked()._check_lightspeed_readonly(label)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_lightspeed_readonly(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_lightspeed_readonly()
+        return super().unlink()
+
+
 class PosOrderLine(models.Model):
-    _inherit = "pos.order.line"
+    _name = "pos.order.line"
+    _inherit = ["pos.order.line", "lightspeed.locked.order.part"]
+    _lightspeed_order_field = "order_id"
+    _lightspeed_locked_fields = LOCKED_LINE_FIELDS
 
     lightspeed_line_id = fields.Char(
         string="Lightspeed sale line", index="btree_not_null", readonly=True, copy=False
     )
 
-    def _check_lightspeed_readonly(self, vals=None):
-        if vals is not None and not LOCKED_LINE_FIELDS & set(vals):
-            return
-        self.order_id._lightspeed_locked()._check_lightspeed_readonly(_("order lines"))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        orders = self.env["pos.order"].browse(
-            {vals["order_id"] for vals in vals_list if vals.get("order_id")}
-        )
-        orders._lightspeed_locked()._check_lightspeed_readonly(_("new order line"))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_lightspeed_readonly(vals)
-        return super().write(vals)
-
-    def unlink(self):
-        self._check_lightspeed_readonly()
-        return super().unlink()
+    def _lightspeed_part_label(self, new=False):
+        return _("new order line") if new else _("order lines")
 
 
 class PosPayment(models.Model):
-    _inherit = "pos.payment"
+    _name = "pos.payment"
+    _inherit = ["pos.payment", "lightspeed.locked.order.part"]
+    _lightspeed_order_field = "pos_order_id"
+    _lightspeed_locked_fields = LOCKED_PAYMENT_FIELDS
 
-    def _check_lightspeed_readonly(self, vals=None):
-        if vals is not None and not LOCKED_PAYMENT_FIELDS & set(vals):
-            return
-        self.pos_order_id._lightspeed_locked()._check_lightspeed_readonly(_("payments"))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        orders = self.env["pos.order"].browse(
-            {vals["pos_order_id"] for vals in vals_list if vals.get("pos_order_id")}
-        )
-        orders._lightspeed_locked()._check_lightspeed_readonly(_("new payment"))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_lightspeed_readonly(vals)
-        return super().write(vals)
-
-    def unlink(self):
-        self._check_lightspeed_readonly()
-        return super().unlink()
+    def _lightspeed_part_label(self, new=False):
+        return _("new payment") if new else _("payments")
