@@ -11,6 +11,7 @@ are archived afterwards.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -242,6 +243,7 @@ class TestQueueRunner(TransactionCase):
             simulator.admin("reset_stats")
         all_uuids = [uuid for name in uuids for uuid in uuids[name]]
         workdir = tempfile.mkdtemp(prefix="lightspeed-runner-")
+        self.addCleanup(shutil.rmtree, workdir, ignore_errors=True)
         server = OdooServer(self.dbname, workdir)
         self.addCleanup(server.stop)
 
