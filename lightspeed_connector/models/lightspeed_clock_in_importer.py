@@ -213,7 +213,7 @@ class LightspeedClockInImporter(models.AbstractModel):
             attendance.unlink()
             self._mark_done(rec, False)
             return "deleted"
-        entry = EmployeeHours.from_payload(rec.payload or {})
+        entry = self._read_payload(rec, EmployeeHours)
         if not entry.check_in:
             raise UserError(_("Clock entry %(id)s has no check-in.", id=rec.lightspeed_id))
         shop = rec.shop_id

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from odoo import _, models
 
-from ..api import Customer, PayloadError
-from ..mapping.customer import CustomerMappingError, customer_fingerprint
+from ..api import Customer
+from ..mapping.customer import customer_fingerprint
 from ..mapping.errors import MappingError
 from ..tools import to_aware_utc, to_naive_utc
 
@@ -71,12 +71,7 @@ class LightspeedCustomerImporter(models.AbstractModel):
     # === PROCESSING === #
 
     def _process_record(self, record, state, final):
-        try:
-            customer = Customer.from_payload(record.payload or {})
-        except PayloadError as exc:
-            raise CustomerMappingError(
-                _("Lightspeed sent a customer this connector cannot read: %(err)s", err=exc)
-            ) from exc
+        customer = self._read_payload(record, Customer)
         binding, outcome = self.env["lightspeed.customer"]._import_customer(
             record.backend_id, customer
         )

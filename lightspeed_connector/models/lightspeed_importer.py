@@ -21,7 +21,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.sql_db import db_connect
 
-from ..api import LightspeedError
+from ..api import LightspeedError, PayloadError
 from ..const import PARAM_MAX_ATTEMPTS
 from ..mapping.errors import MappingError
 
@@ -350,6 +350,19 @@ class LightspeedImporter(models.AbstractModel):
         if outcome != "deferred" and run and record.run_id != run:
             record.run_id = run
         return outcome
+
+    def _read_payload(self, record, payload_class):
+        """The staged payload as its API object; an unreadable one is the record's error."""
+        try:
+            return payload_class.from_payload(record.payload or {})
+        except PayloadError as exc:
+            raise MappingError(
+                _(
+                    "Lightspeed sent %(record)s, which this connector cannot read: %(err)s",
+                    record=record.display_label,
+                    err=exc,
+                )
+            ) from exc
 
     # === ADAPTER HOOKS === #
 

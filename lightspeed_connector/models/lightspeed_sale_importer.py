@@ -14,7 +14,7 @@ from decimal import Decimal
 from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..api import PayloadError, Sale
+from ..api import Sale
 from ..mapping.errors import MappingError
 from ..mapping.sale import (
     ResolvedSale,
@@ -259,12 +259,7 @@ class LightspeedSaleImporter(models.AbstractModel):
                 stats["failed"] += 1
 
     def _process_sale(self, record, lookups, batch):
-        try:
-            sale = Sale.from_payload(record.payload or {})
-        except PayloadError as exc:
-            raise SaleMappingError(
-                _("Lightspeed sent a sale this connector cannot read: %(err)s", err=exc)
-            ) from exc
+        sale = self._read_payload(record, Sale)
         backend = record.backend_id
         shop = self._get_shop(backend, sale, lookups)
         order = self.env["pos.order"].search(
