@@ -163,6 +163,13 @@ def build_parser():
         "misc line, +amount tender and -amount gift card / credit account payment (default 0)",
     )
     p.add_argument(
+        "--tips-share",
+        type=share,
+        default=0.0,
+        help="share of completed card sales with a 10-20%% tip: added to the last card "
+        "tender's amount and repeated in its tipAmount, summed in calcTips (default 0)",
+    )
+    p.add_argument(
         "--chaos",
         action="append",
         default=[],
@@ -196,6 +203,7 @@ def main(argv=None):
         stamp_spelling=args.stamp_spelling,
         zero_payments_share=args.zero_payments_share,
         deposits_share=args.deposits_share,
+        tips_share=args.tips_share,
         shops=args.shops,
         currency=args.currency,
     )

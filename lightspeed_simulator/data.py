@@ -26,6 +26,7 @@ ZERO = Decimal("0")
 NORMAL, REFUND, EXCHANGE, OPEN, ABANDONED, VOIDED, MODIFIED, DEPOSIT = range(8)
 KIND_NAMES = ["normal", "refund", "exchange", "open", "archived", "voided", "modified", "deposit"]
 CASH, CREDIT_ACCOUNT, GIFT_CARD = "1", "3", "4"  # PaymentType ids (see PAYMENT_TYPES)
+CARD_TYPES = ("5", "6", "7")  # Visa, Mastercard, Debit: the tenders a tip can come with
 STAMP_SPELLINGS = {"camel": "updateTime", "lower": "updatetime"}
 
 
@@ -179,6 +180,7 @@ class World:
         stamp_spelling="camel",
         zero_payments_share=0.05,
         deposits_share=0.0,
+        tips_share=0.0,
         shops=None,
         currency="USD",
     ):
@@ -189,6 +191,7 @@ class World:
         self.update_key = STAMP_SPELLINGS[stamp_spelling]
         self.zero_payments_share = float(zero_payments_share)
         self.deposits_share = float(deposits_share)
+        self.tips_share = float(tips_share)
         self.days = max(int(days), 2)
         if now is None:
             now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
@@ -1054,7 +1057,10 @@ class SalesStore:
             ]
         elif completed:
             payments = self._payments(i, total, rng, created, complete, parent_sale)
+            if parent_sale is None and total > 0:
+                self._add_tip(i, payments)
         paid = sum((Decimal(p["amount"]) for p in payments), ZERO)
+        tips = sum((Decimal(p["tipAmount"]) for p in payments), ZERO)
         change = ZERO
         if len(payments) == 1 and payments[0]["paymentTypeID"] == "1" and total > 0:
             change = Decimal(rng.choice(("0", "0", "0.25", "1.5", "5")))
@@ -1072,7 +1078,7 @@ class SalesStore:
             "voided": b(kind == VOIDED),
             "enablePromotions": "true",
             "isTaxInclusive": b(inclusive),
-            "tipEnabled": "false",
+            "tipEnabled": b(tips),
             "createTime": ts(created),
             "updatetime": ts(update),
             "referenceNumber": "",
@@ -1092,12 +1098,13 @@ class SalesStore:
             "calcFIFOCost": "0",
             "calcTax1": fmt(tax1),
             "calcTax2": fmt(tax2),
-            "calcPayments": fmt(paid),
-            "calcTips": "0",
+            # tenders include their tips; what pays the sale is the rest (balance 0)
+            "calcPayments": fmt(paid - tips),
+            "calcTips": fmt(tips),
             "total": fmt(total),
             "totalDue": fmt(total + loaded[CREDIT_ACCOUNT] + loaded[GIFT_CARD]),
             "displayableTotal": fmt(total + loaded[GIFT_CARD]),
-            "balance": fmt(total - paid),
+            "balance": fmt(total - paid + tips),
             "taxTotal": fmt(tax1 + tax2),
             "customerID": customer,
             "discountID": "0",
@@ -1107,7 +1114,7 @@ class SalesStore:
             "shipToID": "0",
             "shopID": shop,
             "taxCategoryID": taxcat["taxCategoryID"],
-            "tipEmployeeID": "0",
+            "tipEmployeeID": employee if tips else "0",
         }
         if complete:
             sale["completeTime"] = ts(complete)
@@ -1130,6 +1137,24 @@ class SalesStore:
             "employeeID": self.employee[i],
             "creditAccountID": "0",
         }
+
+    def _add_tip(self, i, payments):
+        """With ``tips_share``: a tip of 10-20 % on the last card tender of a sale (cash tips
+        go to the jar, not through the till). Lightspeed adds the tip to the tender's
+        ``amount`` and repeats it in ``tipAmount`` (spec §6.7, §7.4). Drawn from
+        ``unit_hash``, so the other sales do not move."""
+        share = self.world.tips_share
+        if not share or unit_hash(self.world.seed, "tip", i) >= share:
+            return
+        cards = [p for p in payments if p["paymentTypeID"] in CARD_TYPES]
+        if not cards:
+            return
+        card = cards[-1]
+        rate = Decimal(10 + int(unit_hash(self.world.seed, "tip-rate", i) * 11)) / 100
+        tip = round2(Decimal(card["amount"]) * rate)
+        if tip > 0:
+            card["amount"] = fmt(Decimal(card["amount"]) + tip)
+            card["tipAmount"] = fmt(tip)
 
     def _payments(self, i, total, rng, created, complete, parent_sale):
         pay_time = complete or created
@@ -1248,10 +1273,19 @@ class SalesStore:
         nonzero = [p for p in payments if Decimal(p["amount"]) != 0]
         tenders = [p for p in nonzero if Decimal(p["amount"]) > 0] or nonzero or payments
         if tenders:
+            # a tender's amount includes its tip: the tips stay as they were
             target = tenders[-1]
-            others = sum((Decimal(p["amount"]) for p in payments if p is not target), ZERO)
-            target["amount"] = fmt(total - others)
+            others = sum(
+                (
+                    Decimal(p["amount"]) - Decimal(p["tipAmount"])
+                    for p in payments
+                    if p is not target
+                ),
+                ZERO,
+            )
+            target["amount"] = fmt(total - others + Decimal(target["tipAmount"]))
         paid = sum((Decimal(p["amount"]) for p in payments), ZERO)
+        tips = sum((Decimal(p["tipAmount"]) for p in payments), ZERO)
         loaded = loaded_amounts(payments)
         sale.update(
             calcSubtotal=fmt(sums["subtotal"]),
@@ -1264,8 +1298,9 @@ class SalesStore:
             calcTotal=fmt(total),
             totalDue=fmt(total + loaded[CREDIT_ACCOUNT] + loaded[GIFT_CARD]),
             displayableTotal=fmt(total + loaded[GIFT_CARD]),
-            calcPayments=fmt(paid),
-            balance=fmt(total - paid),
+            calcPayments=fmt(paid - tips),
+            calcTips=fmt(tips),
+            balance=fmt(total - paid + tips),
             calcTaxable=fmt(sums["taxable"]),
             calcNonTaxable=fmt(sums["nontax"]),
         )

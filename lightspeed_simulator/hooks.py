@@ -4,6 +4,7 @@ Every hook runs under the simulator lock and returns a JSON object.
 """
 
 import time
+from decimal import Decimal
 
 from .data import (
     ABANDONED,
@@ -58,6 +59,7 @@ def hook_state(sim, data):
         "stamp_spelling": world.update_key,
         "zero_payments_share": world.zero_payments_share,
         "deposits_share": world.deposits_share,
+        "tips_share": world.tips_share,
         "token_delay": sim.token_delay,
     }
 
@@ -155,10 +157,16 @@ def hook_get_sale(sim, data):
 
 def hook_find_sales(sim, data):
     """IDs of generated sales of a scenario kind (normal, refund, exchange, open, archived,
-    voided, modified, deposit), at most ``limit`` (default 20)."""
-    kind = KIND_NAMES.index(data.get("kind", "normal"))
+    voided, modified, deposit), or ``tipped`` (sales with a tip, any kind), at most ``limit``
+    (default 20)."""
     limit = int(data.get("limit", 20))
     store = sim.world.sales
+    if data.get("kind") == "tipped":
+        found = [
+            str(i) for i in range(1, store.count + 1) if Decimal(store.full(i)["sale"]["calcTips"])
+        ][:limit]
+        return {"sale_ids": found}
+    kind = KIND_NAMES.index(data.get("kind", "normal"))
     found = [str(i) for i in range(1, store.count + 1) if store.kind[i] == kind][:limit]
     return {"sale_ids": found}
 

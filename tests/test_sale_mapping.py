@@ -18,6 +18,7 @@ from lightspeed_connector.mapping.sale import (
     prepare_order_line_vals,
     prepare_payment_vals,
     prepare_pos_order_vals,
+    prepare_tip_line_vals,
     sale_fingerprint,
 )
 
@@ -313,3 +314,43 @@ def test_expected_total_adds_deposits_to_a_sale_with_goods():
     ]
     assert expected_total(sale(mixed)) == Decimal("89.39")
     assert expected_total(sale()) == Decimal("64.39")  # no deposit: the total
+
+
+def tipped(tip="6.66"):
+    """The reference sale with a tip on its debit tender: Lightspeed adds the tip to the
+    tender's ``amount`` and repeats it in ``tipAmount`` (spec §7.4)."""
+    payload = copy.deepcopy(SALE)
+    debit = payload["SalePayments"]["SalePayment"][1]
+    debit["amount"] = str(Decimal("44.39") + Decimal(tip))
+    debit["tipAmount"] = tip
+    payload["calcTips"] = tip
+    return sale(payload)
+
+
+def test_tips_become_untaxed_liability_lines_and_balance_the_tenders():
+    with_tip = tipped()
+    assert [p.sale_payment_id for p in with_tip.tip_payments] == ["3302"]
+    assert with_tip.tips == Decimal("6.66")
+    assert expected_total(with_tip) == Decimal("71.05")  # 64.39 of goods + the 6.66 tip
+    [tip] = with_tip.tip_payments
+    assert prepare_tip_line_vals(tip, resolved(tip_product_id=98)) == {
+        "product_id": 98,
+        "qty": 1.0,
+        "price_unit": 6.66,
+        "discount": 0.0,
+        "tax_ids": [(6, 0, [])],
+        "full_product_name": "Tip",
+        "lightspeed_line_id": "tip:3302",
+    }
+    payments = [prepare_payment_vals(p, resolved()) for p in with_tip.tender_payments]
+    assert sum(p["amount"] for p in payments) == pytest.approx(71.05)
+    with pytest.raises(SaleMappingError, match="no tip product for payment 3302"):
+        prepare_tip_line_vals(tip, resolved())
+
+
+def test_a_changed_tip_changes_the_fingerprint_and_no_tip_keeps_the_old_one():
+    assert sale_fingerprint(tipped("6.66")) != sale_fingerprint(tipped("7.00"))
+    untipped = copy.deepcopy(SALE)
+    untipped["SalePayments"]["SalePayment"][1]["tipAmount"] = "0"
+    assert sale_fingerprint(sale(untipped)) == sale_fingerprint(sale())
+    assert sale().tips == 0 and not sale().tip_payments

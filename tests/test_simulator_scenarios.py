@@ -206,6 +206,50 @@ def test_deposit_sale_edit_keeps_the_deposit(in_process):
     assert record["sale"]["totalDue"] == before[0] and record["sale"]["customerID"] == "2"
 
 
+# -- 5. tips on card tenders ---------------------------------------------------------------
+def test_tips_ride_on_card_tenders_and_leave_the_other_sales_alone(in_process):
+    world = World(sales=400, seed=13, now=NOW, tips_share=0.3, zero_payments_share=0)
+    plain = World(sales=400, seed=13, now=NOW, zero_payments_share=0)
+    _sim, engine = in_process(world)
+    tipped = []
+    for i in range(1, 401):
+        record, before = world.sales.full(i), plain.sales.full(i)
+        sale, payments = record["sale"], record["payments"]
+        tips = sum(D(p["tipAmount"]) for p in payments)
+        assert D(sale["calcTips"]) == tips and sale["tipEnabled"] == ("true" if tips else "false")
+        assert sale["total"] == before["sale"]["total"]  # a tip never changes the sale itself
+        if not tips:
+            assert payments == before["payments"]
+            continue
+        tipped.append(i)
+        [card] = [p for p in payments if D(p["tipAmount"])]
+        assert card["paymentTypeID"] in ("5", "6", "7")
+        share = D(card["tipAmount"]) / (D(card["amount"]) - D(card["tipAmount"]))
+        assert D("0.09") < share < D("0.21")
+        assert sum(D(p["amount"]) for p in payments) == D(sale["total"]) + tips
+        assert D(sale["calcPayments"]) == D(sale["total"]) and sale["balance"] == "0"
+        assert sale["tipEmployeeID"] == sale["employeeID"]
+    assert 0.1 * 400 < len(tipped) < 0.3 * 400
+    raw = engine.single(ENTITIES["Sale"], str(tipped[0]), {"load_relations": PAYMENTS_WITH_TYPES})
+    parsed = Sale.from_payload(raw["Sale"])
+    assert parsed.tips == D(world.sales.full(tipped[0])["sale"]["calcTips"])
+    assert expected_total(parsed) == parsed.total + parsed.tips
+
+
+def test_an_edited_tipped_sale_keeps_its_tip(in_process):
+    world = World(sales=300, seed=13, now=NOW, tips_share=0.5, zero_payments_share=0)
+    sim, _engine = in_process(world)
+    [sale_id] = run_hook(sim, "find_sales", {"kind": "tipped", "limit": 1})["sale_ids"]
+    tip = world.sales.full(int(sale_id))["sale"]["calcTips"]
+    total = world.sales.full(int(sale_id))["sale"]["total"]
+    run_hook(sim, "edit_sale", {"sale_id": sale_id, "unit_quantity": 3})
+    record = world.sales.full(int(sale_id))
+    assert record["sale"]["total"] != total  # the edit moved the total, not the tip
+    assert record["sale"]["calcTips"] == tip and record["sale"]["balance"] == "0"
+    paid = sum(D(p["amount"]) for p in record["payments"])
+    assert paid == D(record["sale"]["total"]) + D(tip)
+
+
 # -- 7. ItemShops with the account-total row -----------------------------------------------
 def test_item_shops_include_the_account_total_row(in_process):
     world = World(sales=5, seed=2, now=NOW)

@@ -644,6 +644,17 @@ class Sale:
         """Active payments that are real tenders (everything but the deposits)."""
         return [p for p in self.active_payments if not p.is_deposit]
 
+    @property
+    def tip_payments(self):
+        """Tenders carrying a tip: ``amount`` includes ``tipAmount`` (spec §7.4), so the money
+        a tender collected is the sale's share plus the tip, which is owed to the staff."""
+        return [p for p in self.tender_payments if p.tip_amount]
+
+    @property
+    def tips(self):
+        """Tips collected on the sale (what ``calcTips`` sums), from its active tenders."""
+        return sum((p.tip_amount for p in self.tip_payments), ZERO)
+
     @classmethod
     def from_payload(cls, raw):
         sale_id = _required_id(raw, "saleID", "Sale")

@@ -18,6 +18,11 @@ from .errors import MappingError
 CENT = Decimal("0.01")
 # Item types whose description is generic ("Tune-up #50"): the line's Note says what was done
 NOTE_FIRST_ITEM_TYPES = frozenset({"non_inventory"})
+# ``lightspeed_line_id`` of the lines a tender adds (not sale lines): deposits and tips are
+# money collected and owed (to the customer, to the staff), never sales.
+DEPOSIT_LINE_PREFIX = "payment:"
+TIP_LINE_PREFIX = "tip:"
+NOT_SALES_LINE_PREFIXES = (DEPOSIT_LINE_PREFIX, TIP_LINE_PREFIX)
 DEPOSIT_LINE_NAMES = {"gift card": "Gift card deposit", "credit account": "Credit account deposit"}
 
 
@@ -37,6 +42,7 @@ class ResolvedSale:
     payment_methods: dict = field(default_factory=dict)  # salePaymentID -> method id
     refunded_lines: dict = field(default_factory=dict)  # saleLineID -> pos.order.line id
     deposit_product_id: int | None = None  # product of gift-card / credit-account deposits
+    tip_product_id: int | None = None  # product of tips (owed to the staff, not revenue)
     partner_id: int | None = None  # contact of the sale's customer (lightspeed.customer)
 
 
@@ -147,7 +153,27 @@ def prepare_deposit_line_vals(payment, resolved):
         "discount": 0.0,
         "tax_ids": [(6, 0, [])],
         "full_product_name": DEPOSIT_LINE_NAMES.get(ptype, "Deposit"),
-        "lightspeed_line_id": f"payment:{payment.sale_payment_id}",
+        "lightspeed_line_id": f"{DEPOSIT_LINE_PREFIX}{payment.sale_payment_id}",
+    }
+
+
+def prepare_tip_line_vals(payment, resolved):
+    """Order line for the tip a tender carries (a ``tip_payments`` row).
+
+    The tender's ``amount`` includes the tip, so the order collects it; the tip is owed to the
+    staff, not earned: it is booked on the backend's tip product (a liability account),
+    untaxed, one line per tender so each stays traceable to its payment.
+    """
+    if not resolved.tip_product_id:
+        raise SaleMappingError(f"no tip product for payment {payment.sale_payment_id}")
+    return {
+        "product_id": resolved.tip_product_id,
+        "qty": 1.0,
+        "price_unit": _float(payment.tip_amount),
+        "discount": 0.0,
+        "tax_ids": [(6, 0, [])],
+        "full_product_name": "Tip",
+        "lightspeed_line_id": f"{TIP_LINE_PREFIX}{payment.sale_payment_id}",
     }
 
 
@@ -194,7 +220,10 @@ def sale_fingerprint(sale):
             for line in importable_lines(sale)
         ),
         "payments": sorted(
-            (p.sale_payment_id, p.payment_type_id, str(p.amount)) for p in sale.active_payments
+            # the tip only when there is one, so sales without tips keep their digests
+            (p.sale_payment_id, p.payment_type_id, str(p.amount))
+            + ((str(p.tip_amount),) if p.tip_amount else ())
+            for p in sale.active_payments
         ),
     }
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
@@ -208,6 +237,7 @@ def fingerprint_content(fingerprint):
 
 def expected_total(sale):
     """What the customer paid (rounded to the cent): the sale total plus the money put on gift
-    cards / credit accounts, which Lightspeed keeps out of ``total`` (spec §6.5, §7.4)."""
+    cards / credit accounts and the tips, which Lightspeed keeps out of ``total`` (spec §6.5,
+    §7.4)."""
     deposits = sum((-p.amount for p in sale.deposit_payments), Decimal(0))
-    return (sale.total + deposits).quantize(CENT)
+    return (sale.total + deposits + sale.tips).quantize(CENT)

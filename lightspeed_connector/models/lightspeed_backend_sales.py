@@ -20,6 +20,15 @@ class LightspeedBackend(models.Model):
         "owed to the customer, not revenue. Give it a liability income account (e.g. Customer "
         "deposits) and no taxes. Without it such sales stay in error.",
     )
+    tip_product_id = fields.Many2one(
+        "product.product",
+        string="Tip product",
+        check_company=True,
+        help="Tips collected with a payment (Lightspeed includes them in the payment amount) "
+        "are booked on this product: money owed to the staff, not revenue. Give it a liability "
+        "income account (e.g. Tips payable) and no taxes. Without it sales with tips stay in "
+        "error.",
+    )
 
     def _compute_order_count(self):
         groups = self.env["pos.order"]._read_group(

@@ -5,6 +5,7 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..mapping.sale import NOT_SALES_LINE_PREFIXES
 from ..tools import to_local
 
 _logger = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ class LightspeedKpiFact(models.Model):
         kind = order.lightspeed_kind or ("refund" if order.amount_total < 0 else "sale")
         reversal = kind in REVERSAL_KINDS
         for line in order.lines:
+            if (line.lightspeed_line_id or "").startswith(NOT_SALES_LINE_PREFIXES):
+                continue  # a tip or a deposit: collected, owed to staff or customer, not sold
             figures["gross_sales"] += line.price_subtotal_incl
             figures["net_sales"] += line.price_subtotal
             if line.qty < 0 and not reversal:

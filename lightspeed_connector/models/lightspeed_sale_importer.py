@@ -17,6 +17,7 @@ from odoo.exceptions import UserError, ValidationError
 from ..api import Sale
 from ..mapping.errors import MappingError
 from ..mapping.sale import (
+    NOT_SALES_LINE_PREFIXES,
     ResolvedSale,
     SaleMappingError,
     expected_total,
@@ -26,6 +27,7 @@ from ..mapping.sale import (
     prepare_order_line_vals,
     prepare_payment_vals,
     prepare_pos_order_vals,
+    prepare_tip_line_vals,
     sale_fingerprint,
 )
 from ..tools import business_date, to_aware_utc, to_naive_utc
@@ -57,6 +59,7 @@ class _Lookups:
         self.taxes = env["lightspeed.tax"].search(domain + [("tax_id", "!=", False)])
         self.misc_product = env.ref("lightspeed_connector.product_lightspeed_misc")
         self.deposit_product = backend.deposit_product_id
+        self.tip_product = backend.tip_product_id
 
 
 class _OrderBatch:
@@ -343,6 +346,7 @@ class LightspeedSaleImporter(models.AbstractModel):
         resolved.payment_methods = self._resolve_payment_methods(sale, session.config_id, lookups)
         resolved.refunded_lines = self._resolve_refunded_lines(backend, lines)
         resolved.deposit_product_id = self._resolve_deposit_product(sale, backend, lookups)
+        resolved.tip_product_id = self._resolve_tip_product(sale, backend, lookups)
         resolved.partner_id = self._resolve_partner(backend, sale, resolved.refunded_lines)
         return resolved
 
@@ -385,6 +389,24 @@ class LightspeedSaleImporter(models.AbstractModel):
                 )
             )
         return lookups.deposit_product.id
+
+    def _resolve_tip_product(self, sale, backend, lookups):
+        """Tips are collected for the staff, not earned: they are booked on the backend's tip
+        product (a liability account, e.g. Tips payable), like deposits."""
+        if not sale.tip_payments:
+            return None
+        if not lookups.tip_product:
+            raise SaleMappingError(
+                _(
+                    "Sale %(sale)s carries %(amount)s of tips. Set the tip product on backend "
+                    "%(backend)s (a service whose income account is a liability, e.g. Tips "
+                    "payable), then retry.",
+                    sale=sale.sale_id,
+                    amount=sale.tips,
+                    backend=backend.name,
+                )
+            )
+        return lookups.tip_product.id
 
     def _resolve_products(self, backend, lines, lookups):
         items = [line.item for line in lines if line.item is not None]
@@ -498,6 +520,7 @@ class LightspeedSaleImporter(models.AbstractModel):
     def _prepare_lines_and_payments(self, sale, resolved):
         lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
         lines += [prepare_deposit_line_vals(p, resolved) for p in sale.deposit_payments]
+        lines += [prepare_tip_line_vals(p, resolved) for p in sale.tip_payments]
         payments = [prepare_payment_vals(p, resolved) for p in sale.tender_payments]
         return lines, payments
 
@@ -606,6 +629,11 @@ class LightspeedSaleImporter(models.AbstractModel):
                 "tax_ids": [(6, 0, line.tax_ids.ids)],
                 "full_product_name": line.full_product_name,
                 "refunded_orderline_id": line.id if link and line.qty > 0 else False,
+                # a reversed tip or deposit stays one (the KPIs leave them out of sales); sale
+                # lines do not repeat their id, which finds the line a refund returns
+                "lightspeed_line_id": line.lightspeed_line_id
+                if (line.lightspeed_line_id or "").startswith(NOT_SALES_LINE_PREFIXES)
+                else False,
             }
             for line in orders.lines
         ]

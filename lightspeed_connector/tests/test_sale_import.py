@@ -701,3 +701,122 @@ class TestSaleDeposits(SaleImportCommon):
             if sale_id in deposits
         )
         self.assertAlmostEqual(-credited, float(expected), 2)
+
+
+@tagged("post_install", "-at_install")
+class TestSaleTips(SaleImportCommon):
+    """Tips ride on card tenders (the tender's amount includes them): the order collects them
+    on the backend's tip product (a liability), and the KPIs leave them out of sales."""
+
+    simulator_args = ("--seed", "9", "--sales", "90", "--days", "3", "--tips-share", "0.3")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tips_payable = cls.env["account.account"].create(
+            {"name": "Tips payable", "code": "LSTIP", "account_type": "liability_current"}
+        )
+        cls.tip_product = cls.env["product.product"].create(
+            {
+                "name": "Staff tips",
+                "type": "service",
+                "property_account_income_id": cls.tips_payable.id,
+                "taxes_id": [(5, 0, 0)],
+            }
+        )
+
+    def tipped_sales(self):
+        """``{saleID: (total, {salePaymentID: tip})}`` from the simulator's own records."""
+        found = {}
+        for sale_id in self.simulator.admin("find_sales", kind="tipped", limit=1000)["sale_ids"]:
+            record = self.simulator.admin("get_sale", sale_id=sale_id)
+            tips = {
+                p["salePaymentID"]: Decimal(p["tipAmount"])
+                for p in record["payments"]
+                if Decimal(p["tipAmount"]) and p["archived"] == "false"
+            }
+            found[sale_id] = (Decimal(record["sale"]["total"]), tips)
+        return found
+
+    def test_tips_need_the_product_then_land_on_the_liability_outside_the_kpis(self):
+        tipped = self.tipped_sales()
+        self.assertGreater(len(tipped), 10, "the simulator made tipped sales")
+        self.import_sales()
+        records = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("lightspeed_id", "in", list(tipped))]
+        )
+        # a tipped sale voided before its import is skipped; every other one waits
+        self.assertEqual(set(records.mapped("state")) - {"skipped"}, {"error"})
+        records = records.filtered(lambda r: r.state == "error")
+        imported = records.mapped("lightspeed_id")
+        self.assertGreater(len(imported), 5, "tipped sales inside the import window")
+        record = records[:1]
+        _total, tips = tipped[record.lightspeed_id]
+        self.assertEqual(
+            record.error_message,
+            f"Sale {record.lightspeed_id} carries {sum(tips.values())} of tips. Set the tip "
+            "product on backend Simulated account (a service whose income account is a "
+            "liability, e.g. Tips payable), then retry.",
+        )
+        self.backend.tip_product_id = self.tip_product
+        records.action_retry()
+        self.assertEqual(set(records.mapped("state")), {"done"})
+        Fact = self.env["lightspeed.kpi.fact"]
+        for sale_id in imported:
+            total, tips = tipped[sale_id]
+            order = self.orders_of(sale_id)
+            self.assertEqual(len(order), 1, sale_id)
+            tip_lines = order.lines.filtered(lambda line: line.product_id == self.tip_product)
+            self.assertEqual(
+                {line.lightspeed_line_id: line.price_subtotal_incl for line in tip_lines},
+                {f"tip:{payment}": float(tip) for payment, tip in tips.items()},
+            )
+            self.assertFalse(tip_lines.tax_ids)
+            self.assertAlmostEqual(order.amount_total, float(total + sum(tips.values())), 2)
+            self.assertAlmostEqual(order.amount_paid, order.amount_total, 2)
+            figures = Fact._prepare_order_figures(order)
+            self.assertAlmostEqual(figures["gross_sales"], float(total), 2, sale_id)
+        # A closed day's session entry credits the tips to the liability account.
+        self.env["pos.session"]._lightspeed_close_finished(self.backend)
+        closed = self.env["pos.order"].search(
+            [
+                ("lightspeed_backend_id", "=", self.backend.id),
+                ("session_id.state", "=", "closed"),
+            ]
+        )
+        expected = sum(
+            sum(tipped[sale][1].values())
+            for sale in set(closed.mapped("lightspeed_sale_id"))
+            if sale in tipped
+        )
+        self.assertTrue(expected, "some tipped sales fall on days already over")
+        credited = sum(
+            self.env["account.move.line"]
+            .search(
+                [
+                    ("account_id", "=", self.tips_payable.id),
+                    ("move_id", "in", closed.session_id.move_id.ids),
+                ]
+            )
+            .mapped("balance")
+        )
+        self.assertAlmostEqual(-credited, float(expected), 2)
+        self.assertEqual(self.import_sales().created_count, 0, "a re-run changes nothing")
+
+    def test_a_voided_tipped_sale_reverses_the_tip_outside_the_kpis(self):
+        self.backend.tip_product_id = self.tip_product
+        self.import_sales()
+        tipped = self.tipped_sales()
+        sale_id = next(sale for sale in tipped if self.orders_of(sale))
+        total, tips = tipped[sale_id]
+        self.simulator.admin("void_sale", sale_id=sale_id, reason="Wrong card")
+        self.import_sales()
+        reversal = self.orders_of(sale_id).filtered(lambda o: o.lightspeed_kind == "void")
+        self.assertEqual(len(reversal), 1)
+        self.assertAlmostEqual(reversal.amount_total, -float(total + sum(tips.values())), 2)
+        self.assertEqual(
+            sorted(reversal.lines.filtered("lightspeed_line_id").mapped("lightspeed_line_id")),
+            sorted(f"tip:{payment}" for payment in tips),
+        )
+        figures = self.env["lightspeed.kpi.fact"]._prepare_order_figures(reversal)
+        self.assertAlmostEqual(figures["gross_sales"], -float(total), 2)
