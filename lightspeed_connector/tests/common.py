@@ -13,12 +13,18 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import freezegun
 import requests
 
 from odoo.tests import tagged  # noqa: F401  (re-exported for the test modules)
 from odoo.tests.common import TransactionCase
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The instant the simulator's data is built around (its ``--now``) and Odoo's clock starts from
+# in the tests that share one process with it: what a test sees never depends on the date or
+# the time of day it runs at. A Wednesday afternoon: today's sessions are still open in every
+# shop's time zone, the earlier days' are over.
+SIMULATOR_NOW = "2026-11-18T15:00:00Z"
 CLIENT_ID = "odoo-test-client"
 CLIENT_SECRET = "odoo-test-secret"
 
@@ -98,14 +104,31 @@ class LightspeedSimulator:
         return query.get("code", [None])[0], query.get("state", [None])[0]
 
 
+def pinned_args(args):
+    """``args`` of a simulator with ``--now`` (``SIMULATOR_NOW`` unless they give one)."""
+    return tuple(args) if "--now" in args else (*args, "--now", SIMULATOR_NOW)
+
+
+def pin_clock(cls, args):
+    """Run Odoo's clock of test class ``cls`` from the simulator's ``--now`` in ``args``,
+    ticking (rate limiter pauses, timeouts and token lifetimes go on as in production), for the
+    whole class. Only for tests in this process: a browser or another Odoo process has its own
+    clock (those tests compare Odoo with Lightspeed sale by sale, whatever the hour)."""
+    now = args[list(args).index("--now") + 1]
+    cls.startClassPatcher(freezegun.freeze_time(now, tick=True))
+
+
 class LightspeedCommon(TransactionCase):
-    """Company with POS-ready accounting, a warehouse, employees and a simulator backend."""
+    """Company with POS-ready accounting, a warehouse, employees and a simulator backend, on a
+    clock pinned to the simulator's (``SIMULATOR_NOW`` unless the class gives ``--now``)."""
 
     simulator_args = ("--seed", "42", "--sales", "300", "--days", "10")
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.simulator_args = pinned_args(cls.simulator_args)
+        pin_clock(cls, cls.simulator_args)
         # One cursor serves the "new" transactions the connector opens (token refresh), as in
         # HttpCase; tests of real separate transactions live in test_token_concurrency.py.
         cls.registry.enter_test_mode(cls.cr)

@@ -27,7 +27,14 @@ from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
-from .common import CLIENT_ID, CLIENT_SECRET, LightspeedCommon, LightspeedSimulator
+from .common import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    LightspeedCommon,
+    LightspeedSimulator,
+    pin_clock,
+    pinned_args,
+)
 
 BACKEND_LOGGER = "odoo.addons.lightspeed_connector.models.lightspeed_backend"
 
@@ -45,9 +52,11 @@ class RealTransactions:
 
     @classmethod
     def start_simulator(cls, seed):
-        cls.simulator = LightspeedSimulator(
-            "--seed", str(seed), "--sales", "20", "--days", "2", "--strict-rotation"
+        args = pinned_args(
+            ("--seed", str(seed), "--sales", "20", "--days", "2", "--strict-rotation")
         )
+        pin_clock(cls, args)
+        cls.simulator = LightspeedSimulator(*args)
         cls.addClassCleanup(cls.simulator.stop)
 
     def setUp(self):

@@ -413,7 +413,10 @@ class TestClockInImport(LightspeedCommon):
         self.assertEqual(result["params"]["type"], "success")
         attendance = self.attendance(hours_id)
         self.assertFalse(attendance.check_out)
-        self.assertEqual(self.backend.attendance_count, 1)
+        # the button reads the backend's rolling window back from the (pinned) clock's now
+        window = self.remote_entries(days=self.backend.clock_in_window_days)
+        self.assertIn(hours_id, window)
+        self.assertEqual(self.backend.attendance_count, len(window))
         self.simulator.admin("close_shift", employee_hours_id=hours_id, check_out=iso(now))
         self.env["lightspeed.backend"]._cron_import_clock_ins()
         self.assertEqual(attendance.check_out, now)

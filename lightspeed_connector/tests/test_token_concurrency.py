@@ -18,7 +18,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
 
-from .common import CLIENT_ID, CLIENT_SECRET, LightspeedSimulator
+from .common import CLIENT_ID, CLIENT_SECRET, LightspeedSimulator, pin_clock, pinned_args
 
 CLIENT_LOGGER = "odoo.addons.lightspeed_connector.api.client"
 BACKEND_LOGGER = "odoo.addons.lightspeed_connector.models.lightspeed_backend"
@@ -31,9 +31,9 @@ class TestTokenTransactions(TransactionCase):
         super().setUpClass()
         # Strict rotation: a refresh token dies the moment it is used, as at Lightspeed, so a
         # second refresh with the same token would fail instead of passing unnoticed.
-        cls.simulator = LightspeedSimulator(
-            "--seed", "11", "--sales", "40", "--days", "3", "--strict-rotation"
-        )
+        args = pinned_args(("--seed", "11", "--sales", "40", "--days", "3", "--strict-rotation"))
+        pin_clock(cls, args)
+        cls.simulator = LightspeedSimulator(*args)
         cls.addClassCleanup(cls.simulator.stop)
 
     def setUp(self):
