@@ -206,6 +206,7 @@ def setup_account(odoo, opts, country, currency_code, simulator, claimed):
             f"{backend['lightspeed_currency_code']}, company {company_name} in {currency_code}"
         )
 
+    liability_products(odoo, backend_id, company_id, context)
     shops = odoo.search_read(
         "lightspeed.shop",
         [("backend_id", "=", backend_id), ("remote_archived", "=", False)],
@@ -261,6 +262,59 @@ def setup_account(odoo, opts, country, currency_code, simulator, claimed):
         "currency": currency_code,
         "account": backend["account_id"],
     }
+
+
+# Money a sale collects but does not earn: on products whose income account is a liability.
+LIABILITY_PRODUCTS = (
+    ("deposit_product_id", "Gift card and account deposits", "Customer deposits", "LSDEP"),
+    ("tip_product_id", "Staff tips", "Tips payable", "LSTIP"),
+)
+
+
+def liability_products(odoo, backend_id, company_id, context):
+    """The backend's deposit and tip products, each on a liability account of the company."""
+    backend = odoo.search_read(
+        "lightspeed.backend", [("id", "=", backend_id)], [f for f, *_ in LIABILITY_PRODUCTS]
+    )[0]
+    for field, product_name, account_name, code in LIABILITY_PRODUCTS:
+        if backend[field]:
+            continue
+        found = odoo.search_read(
+            "account.account",
+            [("code", "=", code), ("company_ids", "in", [company_id])],
+            ["id"],
+            context=context,
+        )
+        account_id = (
+            found[0]["id"]
+            if found
+            else odoo.call(
+                "account.account",
+                "create",
+                {
+                    "name": account_name,
+                    "code": code,
+                    "account_type": "liability_current",
+                    "company_ids": [(6, 0, [company_id])],
+                },
+                context=context,
+            )
+        )
+        product_id = odoo.call(
+            "product.product",
+            "create",
+            {
+                "name": product_name,
+                "type": "service",
+                "sale_ok": False,
+                "company_id": company_id,
+                "taxes_id": [(5, 0, 0)],
+                "property_account_income_id": account_id,
+            },
+            context=context,
+        )
+        odoo.call("lightspeed.backend", "write", [backend_id], {field: product_id}, context=context)
+        step(f"{product_name} booked on liability account {code} {account_name}")
 
 
 def check_books(odoo, account):
