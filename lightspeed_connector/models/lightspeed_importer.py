@@ -15,7 +15,11 @@ run is rolled back to a savepoint, so the request stays all-or-nothing.
 """
 
 import logging
+import random
+import time
 from contextlib import contextmanager, nullcontext
+
+from psycopg2.errors import TransactionRollbackError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -29,6 +33,8 @@ _logger = logging.getLogger(__name__)
 
 # What a faulty record may raise: stored on its sync record, never stops the others.
 RECORD_ERRORS = (UserError, ValidationError, LightspeedError, MappingError)
+# Times a chunk is tried when concurrent transactions keep refusing it (see _process_chunk).
+CHUNK_ATTEMPTS = 5
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflict", "deleted", "failed")
 # Chatter and tracking on thousands of documents cost time and say nothing a run does not.
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
@@ -131,6 +137,42 @@ class LightspeedImporter(models.AbstractModel):
                     cr.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", [key, backend.id])
                     # pylint: disable=invalid-commit
                     cr.commit()
+        finally:
+            cr.close()
+
+    @contextmanager
+    def _one_import_at_a_time(self, company):
+        """A step that writes rows every import of ``company`` shares runs for one import at a
+        time (session closing: the company's journals and their sequences).
+
+        Two imports of one company (two Lightspeed accounts, in parallel on queue_job) closing
+        sessions at once post in the same journals: PostgreSQL refuses the second writer
+        ("could not serialize access") and its run failed, to be redone from its correction
+        window. Here the second waits. What came before is committed first and the lock is
+        taken on a connection of its own before the step reads anything, so the step's
+        snapshot starts after the first import committed; the step is committed before the
+        lock goes. In one transaction (``lightspeed_no_commit``) there is nothing to wait for.
+        """
+        if not self._commits():
+            yield
+            return
+        self._commit()
+        cr = db_connect(self.env.cr.dbname).cursor()
+        try:
+            cr.execute("SET lock_timeout = '15min'")
+            cr.execute("SELECT pg_advisory_lock(hashtext('lightspeed.company'), %s)", [company.id])
+            # pylint: disable=invalid-commit
+            cr.commit()
+            self.env.invalidate_all()  # read nothing from before the wait
+            try:
+                yield
+                self._commit()
+            finally:
+                cr.execute(
+                    "SELECT pg_advisory_unlock(hashtext('lightspeed.company'), %s)", [company.id]
+                )
+                # pylint: disable=invalid-commit
+                cr.commit()
         finally:
             cr.close()
 
@@ -320,25 +362,56 @@ class LightspeedImporter(models.AbstractModel):
         deferred = []
         for start in range(0, len(ids), self._chunk_size):
             chunk = SyncRecord.browse(ids[start : start + self._chunk_size])
-            for record in chunk:
-                outcome = self._process_one(record, run, state)
-                if outcome == "deferred":
-                    deferred.append(record.id)
-                else:
-                    stats[outcome] += 1
-            self._end_chunk(chunk, run, state, stats)
-            # Keep finished chunks: a crash later re-processes only what is left.
-            self._commit()
-            self.env.invalidate_all()
+            self._process_chunk(chunk, run, state, stats, deferred)
         if deferred:
             # A second chance once the rest is in (e.g. two shifts moved by one edit).
-            chunk = SyncRecord.browse(deferred)
-            for record in chunk:
-                stats[self._process_one(record, run, state, final=True)] += 1
-            self._end_chunk(chunk, run, state, stats)
-            self._commit()
+            self._process_chunk(SyncRecord.browse(deferred), run, state, stats, final=True)
         self._end_processing(state, stats)
         return stats
+
+    def _process_chunk(self, chunk, run, state, stats, deferred=None, final=False):
+        """Process and commit one chunk; redo it when PostgreSQL refused it for a concurrent
+        transaction (another import, a user, writing the same rows since this one began).
+
+        Such a refusal ("could not serialize access", a deadlock) aborts the whole transaction,
+        so no savepoint can save the record it hit: the chunk is rolled back and redone in a
+        fresh transaction, which sees what the other one committed. Committed chunks stay;
+        counts and the adapter's chunk state are put back as they were before the chunk.
+        """
+        for attempt in range(1, CHUNK_ATTEMPTS + 1):
+            counts, kept = dict(stats), len(deferred or ())
+            try:
+                for record in chunk:
+                    outcome = self._process_one(record, run, state, final=final)
+                    if outcome == "deferred":
+                        deferred.append(record.id)
+                    else:
+                        stats[outcome] += 1
+                self._end_chunk(chunk, run, state, stats)
+                # Keep finished chunks: a crash later re-processes only what is left.
+                self._commit()
+                self.env.invalidate_all()
+                return
+            except TransactionRollbackError as exc:
+                if not self._commits() or attempt == CHUNK_ATTEMPTS:
+                    raise
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                stats.clear()
+                stats.update(counts)
+                if deferred is not None:
+                    del deferred[kept:]
+                self._reset_chunk(state)
+                _logger.info(
+                    "Lightspeed[%s]: a concurrent transaction wrote rows of this %s chunk; "
+                    "redoing it (attempt %s of %s): %s",
+                    run.backend_id.name,
+                    self._stream,
+                    attempt + 1,
+                    CHUNK_ATTEMPTS,
+                    str(exc).strip().splitlines()[0],
+                )
+                time.sleep(random.uniform(0.1, 0.5) * attempt)  # let the other one finish
 
     def _process_one(self, record, run, state, final=False):
         try:
@@ -403,6 +476,9 @@ class LightspeedImporter(models.AbstractModel):
     def _process_record(self, record, state, final):
         """Apply one staged record; returns an outcome of ``OUTCOMES`` or ``"deferred"``."""
         raise NotImplementedError
+
+    def _reset_chunk(self, state):
+        """Forget what the processing ``state`` holds of a chunk that was rolled back."""
 
     def _end_chunk(self, chunk, run, state, stats):
         """After each chunk, before it commits (e.g. flush a batch of creates)."""

@@ -210,6 +210,12 @@ class LightspeedSaleImporter(models.AbstractModel):
             state["lookups"][backend.id] = _Lookups(backend)
         return self._process_sale(record, state["lookups"][backend.id], state["batch"])
 
+    def _reset_chunk(self, state):
+        # orders of the rolled-back chunk not created yet; mappings read again (the chunk may
+        # have created some, now gone)
+        state["batch"].items, state["batch"].key = [], None
+        state["lookups"].clear()
+
     def _end_chunk(self, chunk, run, state, stats):
         state["batch"].flush()
         self._collect_touched_days(chunk, state["touched"])
@@ -218,7 +224,8 @@ class LightspeedSaleImporter(models.AbstractModel):
         self._refresh_kpis(state["touched"])
 
     def _after_process(self, backend, scope, stats):
-        self.env["pos.session"]._lightspeed_close_finished(backend)
+        with self._one_import_at_a_time(backend.company_id):
+            self.env["pos.session"]._lightspeed_close_finished(backend)
         self._catch_up_done(backend, scope)
 
     def _collect_touched_days(self, records, touched):

@@ -20,9 +20,9 @@ RESULT_PREFIX = "LIGHTSPEED_RESULT "
 class OdooProcess:
     """``script`` runs with ``env`` (superuser) bound; ``result(value)`` reports a JSON value."""
 
-    def __init__(self, dbname, script):
+    def __init__(self, dbname, script, log_level="warn"):
         args = [sys.executable, "-m", "odoo", "shell", "-d", dbname, "--no-http"]
-        args += [f"--addons-path={config['addons_path']}", "--log-level=warn"]
+        args += [f"--addons-path={config['addons_path']}", f"--log-level={log_level}"]
         options = {
             "db_host": "--db_host",
             "db_port": "--db_port",

@@ -146,8 +146,8 @@ class TestEngineProcesses(TransactionCase):
             "SELECT count(*) FROM pos_order WHERE lightspeed_backend_id = %s", [self.backend_id]
         )[0][0]
 
-    def start(self, script):
-        process = OdooProcess(self.dbname, script.format(backend_id=self.backend_id))
+    def start(self, script, log_level="warn"):
+        process = OdooProcess(self.dbname, script.format(backend_id=self.backend_id), log_level)
         # A failed test must not leave an import running under the next tests.
         self.addCleanup(process.kill)
         return process
@@ -225,6 +225,88 @@ class TestEngineProcesses(TransactionCase):
         self.assertEqual(states[dead_id][0], "interrupted")
         self.assertIn("stopped before it finished", states[dead_id][1])
         self.assertEqual(states[max(states)][0], "done")
+        self.assert_converged()
+
+    def waiting_on(self, event_type, event=None):
+        """Backends of this database waiting on a lock of that kind (``Lock``/``advisory``)."""
+        sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = %s"
+        params = [self.dbname, event_type]
+        if event:
+            sql += " AND wait_event = %s"
+            params.append(event)
+        return self.query(sql, params)[0][0]
+
+    def test_3_chunk_refused_for_a_concurrent_write_is_redone(self):
+        """A row the import is about to write is written by another transaction that commits
+        after the import began: PostgreSQL refuses the import's write (could not serialize
+        access). The engine redoes that chunk instead of failing the run."""
+        with RealEnv(self.dbname) as env:
+            visa = env["lightspeed.payment.type"].search(
+                [("backend_id", "=", self.backend_id), ("lightspeed_id", "=", "5")]
+            )
+            method = visa.payment_method_id
+            visa.payment_method_id = False  # Visa sales fail until it is mapped again
+        self.simulator.admin("add_sales", count=120)
+        [done] = self.start(IMPORT_BUTTON).wait()
+        self.assertTrue(done["ok"], done)
+        failed = self.query(
+            "SELECT id FROM lightspeed_sync_record WHERE backend_id = %s AND state = 'error'",
+            [self.backend_id],
+        )
+        self.assertTrue(failed, "Visa sales wait for their payment method")
+        with RealEnv(self.dbname) as env:
+            env["lightspeed.payment.type"].browse(visa.id).payment_method_id = method
+        other = db_connect(self.dbname).cursor()
+        try:
+            # Another transaction writes the first failed record and keeps its row locked.
+            other.execute(
+                "UPDATE lightspeed_sync_record SET attempt_count = attempt_count WHERE id = %s",
+                [failed[0][0]],
+            )
+            retry = self.start(IMPORT_BUTTON, log_level="info")  # the redo is logged
+            wait_until(
+                lambda: retry.check_alive() and self.waiting_on("Lock"),
+                what="the import to wait for the locked sync record",
+            )
+            # pylint: disable=invalid-commit
+            other.commit()  # committed after the import's snapshot: its write is refused
+        finally:
+            other.close()
+        [done] = retry.wait()
+        self.assertTrue(done["ok"], done)
+        self.assertIn("redoing it (attempt 2 of 5)", retry.stderr)
+        self.assertEqual(self.runs()[-1][1], "done")
+        self.assert_converged()
+
+    def test_4_session_closing_waits_for_the_company_s_other_import(self):
+        """Closing sessions posts in the company's journals: two imports of one company close
+        one after the other (the second waits) instead of one of them failing."""
+        company_id = self.query(
+            "SELECT company_id FROM lightspeed_backend WHERE id = %s", [self.backend_id]
+        )[0][0]
+        self.simulator.admin("add_sales", count=40)
+        before = self.order_count()
+        holder = db_connect(self.dbname).cursor()
+        try:
+            # Another import of the company is closing its sessions: it holds the lock.
+            holder.execute(
+                "SELECT pg_advisory_lock(hashtext('lightspeed.company'), %s)", [company_id]
+            )
+            waiting = self.start(IMPORT_BUTTON)
+            wait_until(
+                lambda: waiting.check_alive() and self.waiting_on("Lock", "advisory"),
+                what="the import to wait for the company's closing lock",
+            )
+            self.assertGreater(self.order_count(), before, "its orders are committed")
+            self.assertEqual(self.runs()[-1][1], "running", "it waits to close, not failed")
+        finally:
+            holder.execute(
+                "SELECT pg_advisory_unlock(hashtext('lightspeed.company'), %s)", [company_id]
+            )
+            holder.close()
+        [done] = waiting.wait()
+        self.assertTrue(done["ok"], done)
+        self.assertEqual(self.runs()[-1][1], "done")
         self.assert_converged()
 
 
