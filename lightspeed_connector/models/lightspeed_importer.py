@@ -175,7 +175,8 @@ class LightspeedImporter(models.AbstractModel):
         if isinstance(exc, UserError | LightspeedError):
             message = error_text(exc)
         else:
-            message = _("Unexpected error: %(error)s", error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"  # Babel 2.10 cannot extract f-strings in _()
+            message = _("Unexpected error: %(error)s", error=error)
             _logger.exception("Lightspeed[%s]: %s import failed", backend.name, self._stream)
         if self._commits():
             # What the failed transaction did is lost anyway; keep what was committed.

@@ -127,7 +127,7 @@ class LightspeedTax(models.Model):
             "map it under Lightspeed > Mappings > Tax Rates (or run Sync metadata once the "
             "company has a sales tax with tax accounts).",
             name=self.name,
-            rate=f"{self.rate:g}",
+            rate=format(self.rate, "g"),
             kind=kind,
             company=self.company_id.name,
             country=self._tax_country().name or "?",
@@ -148,7 +148,7 @@ class LightspeedTax(models.Model):
             "Tax rate %(rate)s%% (%(kind)s) of sale %(sale)s is not mapped to an Odoo tax: "
             "create a sales tax of %(rate)s%%, %(kind_long)s, with its tax accounts%(country)s, "
             "or pick one for rate %(name)s under Lightspeed > Mappings > Tax Rates, then retry.",
-            rate=f"{rate:g}",
+            rate=format(rate, "g"),
             kind=_("included") if price_include else _("excluded"),
             kind_long=_("included in price") if price_include else _("excluded from price"),
             sale=sale_ref,
@@ -189,7 +189,7 @@ class LightspeedTax(models.Model):
             "name": _(
                 "%(name)s %(rate)s%% (Lightspeed)%(incl)s",
                 name=self.name,
-                rate=f"{self.rate:g}",
+                rate=format(self.rate, "g"),
                 incl=_(" incl.") if self.price_include else "",
             ),
             "amount": self.rate,
@@ -219,7 +219,7 @@ class LightspeedTax(models.Model):
         source = template.tax_group_id
         return Group.create(
             {
-                "name": _("Tax %(rate)s%%", rate=f"{self.rate:g}"),
+                "name": _("Tax %(rate)s%%", rate=format(self.rate, "g")),
                 "company_id": self.company_id.id,
                 "country_id": country.id,
                 "sequence": source.sequence,
