@@ -30,6 +30,7 @@
         "views/lightspeed_sync_run_views.xml",
         "views/pos_order_views.xml",
         "views/pos_session_views.xml",
+        "views/report_pos_order_views.xml",
         "views/pos_config_views.xml",
         "views/lightspeed_backend_accounting_views.xml",
         "views/lightspeed_kpi_field_views.xml",
