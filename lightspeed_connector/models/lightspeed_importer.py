@@ -224,8 +224,13 @@ class LightspeedImporter(models.AbstractModel):
                     page = []
             if page:
                 fetched += self._stage_page(backend, run, page, query)
+        # Fetched again with nothing new (same fingerprint, or twice in a page): not staged,
+        # so not processed; counted as unchanged so the run's counts add up to what it fetched.
+        staged = self.env["lightspeed.sync.record"].search_count([("run_id", "=", run.id)])
+        unchanged = max(fetched - staged, 0)
         self._after_stage(backend, client, run, scope)
         stats = self._process(self._select(backend, scope), run)
+        stats["unchanged"] += unchanged
         self._after_process(backend, scope, stats)
         return run._finish(
             fetched_count=fetched,
@@ -238,7 +243,8 @@ class LightspeedImporter(models.AbstractModel):
         return {
             "created_count": stats["created"],
             "updated_count": stats["updated"] + stats["deleted"],
-            "skipped_count": stats["skipped"] + stats["unchanged"],
+            "skipped_count": stats["skipped"],
+            "unchanged_count": stats["unchanged"],
             "conflict_count": stats["conflict"],
             "failed_count": stats["failed"],
         }
