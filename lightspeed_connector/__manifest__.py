@@ -42,6 +42,11 @@
         "views/hr_attendance_views.xml",
         "views/lightspeed_parity_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "lightspeed_connector/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }
