@@ -66,7 +66,8 @@ function openSmartButton(name, content) {
     ];
 }
 
-/** The row of an editable list whose ``name`` column shows ``name``. */
+/** The row of a list whose ``name`` column shows ``name`` (not being edited: an edited row
+ * shows inputs, use ``.o_selected_row`` then). */
 function row(name) {
     return `.o_data_row:has(.o_data_cell[name=name]:contains("${name}"))`;
 }
@@ -179,7 +180,7 @@ registry.category("web_tour.tours").add("lightspeed_connector_admin_tour", {
             },
             {
                 content: "Edit the shop's department",
-                trigger: `${row(p.shopName)} .o_data_cell[name=department_id]`,
+                trigger: ".o_selected_row .o_data_cell[name=department_id]",
                 run: "click",
             },
             {
@@ -266,13 +267,31 @@ registry.category("web_tour.tours").add("lightspeed_connector_admin_tour", {
             // --- a sync record and its payload ---
             ...openSmartButton("action_open_sync_records", "Open the sync records"),
             {
-                content: "Open a sale's sync record",
-                trigger: ".o_list_view .o_data_row .o_data_cell[name=record_type]:contains(Sale)",
+                content: "Open the sync record of an imported sale",
+                trigger: '.o_list_view .o_data_row:has(.o_data_cell[name=state]:contains("Done")) .o_data_cell[name=record_type]:contains("Sale")',
                 run: "click",
             },
             {
-                content: "The payload is pretty-printed JSON: the Sale's keys, one per line",
-                trigger: `.o_form_view .o_field_widget[name=payload] .ace_line:contains('"saleID": ')`,
+                content: "The sync record is the sale's, imported",
+                trigger: '.o_form_view .o_statusbar_status button.o_arrow_button_current[data-value=done]',
+            },
+            {
+                content: "The payload is pretty-printed JSON in a read-only code editor",
+                trigger: ".o_form_view .o_field_widget[name=payload_text] .ace_editor .ace_line:nth-child(2)",
+                run() {
+                    const editor = this.anchor.closest(".ace_editor");
+                    const lines = [...editor.querySelectorAll(".ace_line")].map((l) =>
+                        l.textContent.replace(/\u00a0/g, " ")
+                    );
+                    // One key per line, indented by two spaces: `{`, then `  "Key": ...`.
+                    if (lines[0].trim() !== "{" || !/^ {2}"[A-Za-z]+": /.test(lines[1])) {
+                        throw new Error(`payload not pretty-printed: ${lines.slice(0, 3).join(" | ")}`);
+                    }
+                    const input = editor.querySelector(".ace_text-input");
+                    if (!input || !input.readOnly) {
+                        throw new Error("the payload editor is not read-only");
+                    }
+                },
             },
             // --- Sales Analysis by business day ---
             ...openMenu(
