@@ -22,6 +22,7 @@
         "data/ir_cron_clock_in.xml",
         "data/ir_cron_customers.xml",
         "data/ir_cron_parity.xml",
+        "data/ir_cron_backfill.xml",
         "views/lightspeed_backfill_wizard_views.xml",
         "views/lightspeed_backend_views.xml",
         "views/lightspeed_shop_views.xml",

@@ -36,3 +36,4 @@ from . import lightspeed_backend_customers
 from . import lightspeed_parity
 from . import lightspeed_backend_parity
 from . import report_pos_order
+from . import lightspeed_backfill_request

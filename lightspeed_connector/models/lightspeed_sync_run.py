@@ -69,6 +69,13 @@ class LightspeedSyncRun(models.Model):
     failed_count = fields.Integer(string="Failed", readonly=True)
     request_count = fields.Integer(string="API requests", readonly=True)
     message = fields.Text(readonly=True)
+    backfill_request_id = fields.Many2one(
+        "lightspeed.backfill.request",
+        string="Historical import",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+    )
     sync_record_count = fields.Integer(compute="_compute_sync_record_count")
 
     def _compute_sync_record_count(self):

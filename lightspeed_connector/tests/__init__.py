@@ -12,3 +12,4 @@ from . import test_customer_import
 from . import test_parity
 from . import test_business_day_report
 from . import test_tour
+from . import test_screens
