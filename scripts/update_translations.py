@@ -220,7 +220,9 @@ def main():
 
         todo = {}
         for lang in LANGS:
-            todo[lang] = {msgid: "" for msgid in untranslated(polib.pofile(str(I18N / f"{lang}.po")))}
+            todo[lang] = {
+                msgid: "" for msgid in untranslated(polib.pofile(str(I18N / f"{lang}.po")))
+            }
         if args.json:
             print(json.dumps(todo, ensure_ascii=False, indent=2))
         else:

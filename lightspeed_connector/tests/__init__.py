@@ -13,3 +13,4 @@ from . import test_parity
 from . import test_business_day_report
 from . import test_tour
 from . import test_screens
+from . import test_i18n

@@ -65,9 +65,7 @@ class TestAdminTour(HttpCase):
         defaults.set("lightspeed.backend", "auth_url", cls.simulator.url)
         # What the company has before the connector: a warehouse for the shop and a card
         # terminal payment method.
-        cls.warehouse = cls.env["stock.warehouse"].create(
-            {"name": WAREHOUSE_NAME, "code": "HUDS"}
-        )
+        cls.warehouse = cls.env["stock.warehouse"].create({"name": WAREHOUSE_NAME, "code": "HUDS"})
         cls.department = cls.env["hr.department"].create({"name": DEPARTMENT_NAME})
         bank = cls.env["account.journal"].create(
             {"name": "Card settlements", "type": "bank", "code": "CRDT"}
