@@ -23,6 +23,12 @@ class LightspeedTax(models.Model):
     _description = "Lightspeed Tax Rate"
 
     tax_category_lightspeed_id = fields.Char(string="Tax category ID", readonly=True)
+    tax_class_lightspeed_id = fields.Char(
+        string="Tax class ID",
+        readonly=True,
+        help="Set on a tax class's override of the category rate (e.g. a reduced rate for "
+        "some items); empty for the category's own rate.",
+    )
     slot = fields.Selection([("tax1", "Tax 1"), ("tax2", "Tax 2")], readonly=True)
     rate = fields.Float(string="Rate (%)", digits=(16, 4), readonly=True)
     price_include = fields.Boolean(string="Included in price", readonly=True)
@@ -38,6 +44,18 @@ class LightspeedTax(models.Model):
         readonly=True,
         help="Why the connector did not create an Odoo tax for this rate.",
     )
+
+    @api.depends("name", "tax_class_lightspeed_id")
+    def _compute_display_name(self):
+        for rec in self:
+            if rec.tax_class_lightspeed_id:
+                rec.display_name = _(
+                    "%(name)s (tax class %(tax_class)s)",
+                    name=rec.name,
+                    tax_class=rec.tax_class_lightspeed_id,
+                )
+            else:
+                rec.display_name = rec.name
 
     def _auto_match(self):
         """Find a sales tax of the same rate and kind, or create one (when the backend allows
@@ -278,6 +296,7 @@ class LightspeedTax(models.Model):
                     {
                         "lightspeed_id": key,
                         "tax_category_lightspeed_id": category.tax_category_id,
+                        "tax_class_lightspeed_id": class_id or False,
                         "slot": slot,
                         "name": name or _("Tax %(slot)s", slot=slot[-1]),
                         "rate": float(rate * 100),

@@ -364,3 +364,29 @@ class TestScreens(LightspeedCommon):
         self.assertEqual(
             request.action_open_runs()["domain"], [("backfill_request_id", "=", request.id)]
         )
+
+    # === ATTENDANCES AND TAXES === #
+
+    def test_tax_rows_say_their_class_and_attendances_show_shop(self):
+        self.connect()
+        taxes = self.backend.tax_ids
+        visible = [
+            (t.tax_category_lightspeed_id, t.tax_class_lightspeed_id, t.slot, t.name, t.rate)
+            for t in taxes
+        ]
+        self.assertEqual(len(visible), len(set(visible)), "no two identical rows")
+        overrides = taxes.filtered("tax_class_lightspeed_id")
+        self.assertTrue(overrides, "the simulator has a tax-class override")
+        for tax in overrides:
+            self.assertEqual(
+                tax.lightspeed_id.split("/class")[1].split("/")[0], tax.tax_class_lightspeed_id
+            )
+            self.assertEqual(
+                tax.display_name, f"{tax.name} (tax class {tax.tax_class_lightspeed_id})"
+            )
+        arch = self.arch("lightspeed.tax", "list")
+        self.assertTrue(arch.xpath("//field[@name='tax_class_lightspeed_id']"))
+        arch = self.arch("hr.attendance", "list")
+        for name in ("lightspeed_shop_id", "lightspeed_department_id"):
+            (node,) = arch.xpath(f"//field[@name='{name}']")
+            self.assertEqual(node.get("optional"), "show")
