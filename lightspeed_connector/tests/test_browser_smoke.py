@@ -291,7 +291,18 @@ class TestBrowserSmoke(HttpCase):
         shop = self.backend.shop_ids.filtered("import_enabled")[:1]
         self.open_and_wait(
             "/odoo/action-lightspeed_connector.report_pos_order_action",
-            ".o_pivot table",
+            ".o_pivot table thead",
             shop.name,
-            "Total",
+        )
+        day = (
+            self.env["pos.order"]
+            .search(
+                [("lightspeed_shop_id", "=", shop.id)], order="lightspeed_business_date", limit=1
+            )
+            .lightspeed_business_date
+        )
+        self.open_and_wait(
+            "/odoo/action-lightspeed_connector.report_pos_order_action",
+            ".o_pivot table tbody th",
+            day.strftime("%d %b %Y"),
         )

@@ -4,6 +4,8 @@ shop-day; grouped by the viewer's calendar day (Odoo's "Order Date") it would no
 
 from collections import defaultdict
 
+from lxml import etree
+
 from odoo import fields
 from odoo.tests import tagged
 
@@ -96,12 +98,14 @@ class TestBusinessDayReport(LightspeedCommon):
             "lightspeed_connector.report_pos_order_action"
         )
         self.assertEqual(action["res_model"], "report.pos.order")
-        context = action["context"]
-        for key in (
-            "'search_default_group_lightspeed_business_date': 1",
-            "'search_default_group_lightspeed_shop': 2",
-        ):
-            self.assertIn(key, context)
+        self.assertIn("'search_default_group_lightspeed_business_date': 1", action["context"])
+        # A business day per row, a shop per column.
+        pivot = self.env["report.pos.order"].get_views(
+            [(self.env.ref("lightspeed_connector.report_pos_order_view_pivot").id, "pivot")]
+        )["views"]["pivot"]["arch"]
+        self.assertEqual(
+            etree.fromstring(pivot).xpath("//field[@type='col']/@name"), ["lightspeed_shop_id"]
+        )
         menu = self.env.ref("lightspeed_connector.lightspeed_report_pos_order_menu")
         self.assertEqual(menu.action, self.env.ref("lightspeed_connector.report_pos_order_action"))
         sessions = self.env["ir.actions.act_window"]._for_xml_id(
