@@ -59,15 +59,15 @@ SCREENS = [
     (
         "shops.png",
         ACTION + "lightspeed_shop_action",
-        ".o_list_view .o_data_row .o_data_cell[name=pos_config_id] a, "
-        ".o_list_view .o_data_row .o_data_cell[name=pos_config_id] span:not(:empty)",
+        # A list cell shows its value as text and in data-tooltip: the shop has its POS.
+        ".o_list_view .o_data_row .o_data_cell[name=pos_config_id][data-tooltip^=Lightspeed]",
         None,
         None,
     ),
     (
         "payment_types.png",
         ACTION + "lightspeed_payment_type_action",
-        ".o_list_view .o_data_row .o_data_cell[name=payment_method_id] span:not(:empty)",
+        ".o_list_view .o_data_row .o_data_cell[name=payment_method_id][data-tooltip]",
         None,
         None,
     ),
@@ -82,8 +82,10 @@ SCREENS = [
         "sync_record_payload.png",
         ACTION + "lightspeed_sync_record_action/{sync_record_id}",
         ".o_form_view .o_field_widget[name=payload_text] .ace_editor .ace_line",
-        "document.querySelector('.o_field_widget[name=payload_text]')"
-        ".scrollIntoView({block: 'center'})",
+        # The payload's first lines under the record's fields.
+        "const payload = document.querySelector('.o_field_widget[name=payload_text]');"
+        "payload.scrollIntoView({block: 'start'});"
+        "payload.closest('.o_content')?.scrollBy(0, -320);",
         ".o_form_view .o_field_widget[name=payload_text] .ace_editor .ace_line",
     ),
     (

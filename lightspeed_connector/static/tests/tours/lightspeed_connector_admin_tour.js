@@ -300,8 +300,8 @@ registry.category("web_tour.tours").add("lightspeed_connector_admin_tour", {
                 "Open Sales Analysis"
             ),
             {
-                content: "Sales Analysis has a column per Lightspeed shop",
-                trigger: `.o_pivot thead th:contains("${p.shopName}")`,
+                content: "Sales Analysis is grouped by Lightspeed shop",
+                trigger: `.o_pivot th:contains("${p.shopName}")`,
             },
             {
                 content: "and a row per business day",
