@@ -112,12 +112,20 @@ def export_pot(db=None, template=None):
             out = Path(tmp) / f"{MODULE}.pot"
             odoo(db, f"--i18n-export={out}", f"--modules={MODULE}")
             I18N.mkdir(exist_ok=True)
-            shutil.copyfile(out, POT)
+            if POT.exists() and undated(POT.read_text()) == undated(out.read_text()):
+                print(f"{POT.relative_to(ROOT)} is current (only its dates would change)")
+            else:
+                shutil.copyfile(out, POT)
+                print(f"wrote {POT.relative_to(ROOT)}")
     finally:
         if own_db:
             pg("dropdb", "--if-exists", db)
-    print(f"wrote {POT.relative_to(ROOT)}")
     return POT
+
+
+def undated(text):
+    """A .pot without its creation and revision dates (they change on every export)."""
+    return re.sub(r'^"(POT-Creation|PO-Revision)-Date: .*\\n"$', "", text, flags=re.M)
 
 
 def merge(lang):
