@@ -161,7 +161,9 @@ class LightspeedBackend(models.Model):
     )
     sales_cursor = fields.Datetime(
         string="Sales read up to",
-        readonly=True, copy=False, help="Change stamp of the last staged sale."
+        readonly=True,
+        copy=False,
+        help="Change stamp of the last staged sale.",
     )
     last_metadata_sync_at = fields.Datetime(string="Metadata read on", readonly=True, copy=False)
 
