@@ -22,6 +22,7 @@
         "data/ir_cron_clock_in.xml",
         "data/ir_cron_customers.xml",
         "data/ir_cron_parity.xml",
+        "data/ir_cron_backfill.xml",
         "views/lightspeed_backfill_wizard_views.xml",
         "views/lightspeed_backend_views.xml",
         "views/lightspeed_shop_views.xml",
@@ -30,6 +31,7 @@
         "views/lightspeed_sync_run_views.xml",
         "views/pos_order_views.xml",
         "views/pos_session_views.xml",
+        "views/report_pos_order_views.xml",
         "views/pos_config_views.xml",
         "views/lightspeed_backend_accounting_views.xml",
         "views/lightspeed_kpi_field_views.xml",
@@ -41,6 +43,11 @@
         "views/hr_attendance_views.xml",
         "views/lightspeed_parity_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "lightspeed_connector/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-"""Open the demo's main screens in headless Chromium; fail on client errors; save screenshots.
+"""Take the screenshots of docs/screenshots along the admin tour's path, on the demo.
 
     python3 scripts/demo_screenshots.py [--odoo http://localhost:8069 --db lightspeed_demo]
                                         [--out docs/screenshots] [--no-save]
 
-Logs in as admin with every company of the demo selected (one per currency), then for each
-screen (backend form, sync records, POS Orders Analysis, weekly balance pivot) navigates,
-waits until the view shows data, and fails (exit 1) on any
-JavaScript exception, console error, Odoo error dialog or empty view. Screenshots are written
-as palette PNGs (small enough to commit). Needs `chromium` (or $CHROMIUM) and websocket-client.
-Only talks to the local Odoo it is given.
+The path is the one the web tour ``lightspeed_connector_admin_tour`` walks (run by
+tests/test_tour.py on the simulator): Settings with the OAuth redirect URI, the connected
+backend form, its shops mapped to warehouses and points of sale, its payment types mapped to
+payment methods, the sync records, one imported sale's sync record with its pretty-printed
+payload, Sales Analysis by business day and shop, and the weekly balance pivot. The demo is
+already set up (scripts/demo connects, maps and imports), so each screen is opened at its
+step's state and waited for with the selector the tour uses there.
+
+Logs in as admin with every company of the demo selected (one per currency), navigates,
+waits until the view shows its step's data, and fails (exit 1) on any JavaScript exception,
+console error, Odoo error dialog or a view that does not show the data. Screenshots are
+written as palette PNGs (small enough to commit). Needs `chromium` (or $CHROMIUM) and
+websocket-client. Only talks to the local Odoo it is given.
 """
 
 import argparse
@@ -28,43 +35,71 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-# Group the orders analysis by point of sale (one per Lightspeed shop), as a user would.
-GROUP_BY_POS = """
-document.querySelector('.o_searchview_dropdown_toggler').click();
-setTimeout(() => {
-    const item = [...document.querySelectorAll('.o_group_by_menu .o_menu_item')]
-        .find((el) => el.textContent.trim() === 'Point of Sale');
-    item.click();
-    setTimeout(() => document.querySelector('.o_searchview_dropdown_toggler').click(), 300);
-}, 500);
-"""
+ACTION = "/odoo/action-lightspeed_connector."
+# Clear the default "Errors" facet of the sync records list: the demo import has no error.
+CLEAR_FACET = "document.querySelector('.o_searchview_facet .o_facet_remove')?.click()"
 SCREENS = [
-    # (file name, URL path, CSS selector that proves the view shows data, JS run once the
-    # view is there (e.g. clear the default "Errors" filter), selector to wait for after it)
+    # (file name, URL path, CSS selector that proves the step's data is shown (the tour's own
+    # selector for that step), JS run once it is there, selector to wait for after it)
+    (
+        "settings.png",
+        ACTION + "res_config_settings_action",
+        ".o_field_widget[name=lightspeed_callback_url] span",
+        "document.querySelector('.o_field_widget[name=lightspeed_callback_url]')"
+        ".scrollIntoView({block: 'center'})",
+        ".o_field_widget[name=lightspeed_callback_url] span",
+    ),
     (
         "backend_form.png",
-        "/odoo/action-lightspeed_connector.lightspeed_backend_action/{backend_id}",
-        ".o_form_view .o_form_sheet h1",
+        ACTION + "lightspeed_backend_action/{backend_id}",
+        ".o_form_view .o_statusbar_status button.o_arrow_button_current[data-value=connected]",
+        None,
+        None,
+    ),
+    (
+        "shops.png",
+        ACTION + "lightspeed_shop_action",
+        # A list cell shows its value as text and in data-tooltip: the shop has its POS.
+        ".o_list_view .o_data_row .o_data_cell[name=pos_config_id][data-tooltip^=Lightspeed]",
+        None,
+        None,
+    ),
+    (
+        "payment_types.png",
+        ACTION + "lightspeed_payment_type_action",
+        ".o_list_view .o_data_row .o_data_cell[name=payment_method_id][data-tooltip]",
         None,
         None,
     ),
     (
         "sync_records.png",
-        "/odoo/action-lightspeed_connector.lightspeed_sync_record_action",
+        ACTION + "lightspeed_sync_record_action",
         ".o_list_view",
-        "document.querySelector('.o_searchview_facet .o_facet_remove')?.click()",
+        CLEAR_FACET,
         ".o_list_view .o_data_row",
     ),
     (
+        "sync_record_payload.png",
+        ACTION + "lightspeed_sync_record_action/{sync_record_id}",
+        ".o_form_view .o_field_widget[name=payload_text] .ace_editor .ace_line",
+        # The payload's first lines under the record's fields.
+        "const payload = document.querySelector('.o_field_widget[name=payload_text]');"
+        "payload.scrollIntoView({block: 'start'});"
+        "payload.closest('.o_content')?.scrollBy(0, -320);",
+        ".o_form_view .o_field_widget[name=payload_text] .ace_editor .ace_line",
+    ),
+    (
+        # The file name the README already shows: now the connector's Sales Analysis, by
+        # business day and shop (Odoo's own Orders Analysis groups by the viewer's day).
         "pos_orders_analysis.png",
-        "/odoo/action-point_of_sale.action_report_pos_order_all",
-        ".o_graph_renderer canvas",
-        GROUP_BY_POS,
-        ".o_graph_renderer canvas",
+        ACTION + "report_pos_order_action",
+        ".o_pivot table thead th, .o_graph_renderer canvas",
+        None,
+        None,
     ),
     (
         "weekly_balance_pivot.png",
-        "/odoo/action-lightspeed_connector.lightspeed_weekly_balance_line_action",
+        ACTION + "lightspeed_weekly_balance_line_action",
         ".o_pivot table tbody td.o_pivot_cell_value",
         None,
         None,
@@ -227,24 +262,36 @@ def main():
         for cid in companies["allowed_companies"]
         if int(cid) != companies["current_company"]
     )
-    backend_ids = session.post(
-        f"{opts.odoo}/web/dataset/call_kw",
-        json={
-            "params": {
-                "model": "lightspeed.backend",
-                "method": "search",
-                "args": [[]],
-                "kwargs": {
-                    "limit": 1,
-                    "order": "id",
-                    "context": {"allowed_company_ids": company_ids},
-                },
-            }
-        },
-        timeout=60,
-    ).json()["result"]
+
+    def search(model, domain):
+        return session.post(
+            f"{opts.odoo}/web/dataset/call_kw",
+            json={
+                "params": {
+                    "model": model,
+                    "method": "search",
+                    "args": [domain],
+                    "kwargs": {
+                        "limit": 1,
+                        "order": "id",
+                        "context": {"allowed_company_ids": company_ids},
+                    },
+                }
+            },
+            timeout=60,
+        ).json()["result"]
+
+    backend_ids = search("lightspeed.backend", [("state", "=", "connected")])
     if not backend_ids:
-        print("the demo database has no Lightspeed backend: run scripts/demo first")
+        print("the demo database has no connected Lightspeed backend: run scripts/demo first")
+        return 1
+    # The tour opens the sync record of an imported sale.
+    record_ids = search(
+        "lightspeed.sync.record",
+        [("backend_id", "=", backend_ids[0]), ("record_type", "=", "sale"), ("state", "=", "done")],
+    )
+    if not record_ids:
+        print("the demo's first backend has imported no sale: run scripts/demo first")
         return 1
 
     chrome = Chrome(executable, opts.width, opts.height)
@@ -267,7 +314,7 @@ def main():
         )
         out = Path(opts.out)
         for name, path, selector, script, then in SCREENS:
-            url = opts.odoo + path.format(backend_id=backend_ids[0])
+            url = opts.odoo + path.format(backend_id=backend_ids[0], sync_record_id=record_ids[0])
             chrome.errors = []
             chrome.send("Page.navigate", url=url)
             shown = chrome.wait_for(selector)

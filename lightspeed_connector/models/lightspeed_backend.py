@@ -70,7 +70,11 @@ class LightspeedBackend(models.Model):
     # Stored for the code, never rendered: forms show ``new_client_secret`` and the status.
     client_secret = fields.Char(groups="base.group_system", copy=False)
     account_id = fields.Char(string="Account ID", copy=False, readonly=True, tracking=True)
-    redirect_uri = fields.Char(compute="_compute_redirect_uri")
+    redirect_uri = fields.Char(
+        string="Redirect URI",
+        compute="_compute_redirect_uri",
+        help="Register this address as the redirect URI of your Lightspeed API client.",
+    )
 
     # Write-only inputs (forms and XML-RPC): they always read empty, for everybody, and an empty
     # value keeps what is stored. The pair itself lives on lightspeed.oauth.token (see that
@@ -100,7 +104,7 @@ class LightspeedBackend(models.Model):
         compute="_compute_client_secret_status",
     )
     token_status = fields.Char(string="Stored token", compute="_compute_tokens")
-    token_expires_at = fields.Datetime(compute="_compute_tokens")
+    token_expires_at = fields.Datetime(string="Token expires", compute="_compute_tokens")
     has_refresh_token = fields.Boolean(compute="_compute_tokens")
     oauth_state = fields.Char(groups="base.group_system", copy=False)
     oauth_code_verifier = fields.Char(groups="base.group_system", copy=False)
@@ -121,19 +125,23 @@ class LightspeedBackend(models.Model):
 
     # Import options (defaults come from the Settings page).
     correction_window_days = fields.Integer(
+        string="Correction window (days)",
         default=lambda self: self._default_param(const.PARAM_CORRECTION_DAYS, 2),
         help="Every sales import re-reads this many recent days, so late edits, voids and "
         "backdated sales are picked up.",
     )
     initial_import_days = fields.Integer(
+        string="First import (days)",
         default=lambda self: self._default_param(const.PARAM_INITIAL_DAYS, 3),
         help="How many days of history the first sales import fetches.",
     )
     clock_in_window_days = fields.Integer(
+        string="Clock-in window (days)",
         default=lambda self: self._default_param(const.PARAM_CLOCK_IN_DAYS, 7),
         help="Clock-ins are re-read over this rolling window on every run.",
     )
     day_cutoff_hour = fields.Integer(
+        string="Business day starts at (hour, 0-23)",
         default=0,
         help="Local hour (shop time zone) at which a business day starts; sales before it "
         "belong to the previous day.",
@@ -152,9 +160,12 @@ class LightspeedBackend(models.Model):
         help="Move stock once when the session closes (fast). Off: one picking per order.",
     )
     sales_cursor = fields.Datetime(
-        readonly=True, copy=False, help="Change stamp of the last staged sale."
+        string="Sales read up to",
+        readonly=True,
+        copy=False,
+        help="Change stamp of the last staged sale.",
     )
-    last_metadata_sync_at = fields.Datetime(readonly=True, copy=False)
+    last_metadata_sync_at = fields.Datetime(string="Metadata read on", readonly=True, copy=False)
 
     shop_ids = fields.One2many("lightspeed.shop", "backend_id")
     register_ids = fields.One2many("lightspeed.register", "backend_id")
@@ -192,6 +203,9 @@ class LightspeedBackend(models.Model):
         except ValueError:
             return default
 
+    # The value comes from web.base.url, which is no field: company_id (every backend has one,
+    # a new one by default) makes the form compute it on a new record too.
+    @api.depends("company_id")
     def _compute_redirect_uri(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for backend in self:

@@ -217,7 +217,8 @@ class LightspeedImporter(models.AbstractModel):
         if isinstance(exc, UserError | LightspeedError):
             message = error_text(exc)
         else:
-            message = _("Unexpected error: %(error)s", error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"  # Babel 2.10 cannot extract f-strings in _()
+            message = _("Unexpected error: %(error)s", error=error)
             _logger.exception("Lightspeed[%s]: %s import failed", backend.name, self._stream)
         if self._commits():
             # What the failed transaction did is lost anyway; keep what was committed.
@@ -265,8 +266,13 @@ class LightspeedImporter(models.AbstractModel):
                     page = []
             if page:
                 fetched += self._stage_page(backend, run, page, query)
+        # Fetched again with nothing new (same fingerprint, or twice in a page): not staged,
+        # so not processed; counted as unchanged so the run's counts add up to what it fetched.
+        staged = self.env["lightspeed.sync.record"].search_count([("run_id", "=", run.id)])
+        unchanged = max(fetched - staged, 0)
         self._after_stage(backend, client, run, scope)
         stats = self._process(self._select(backend, scope), run)
+        stats["unchanged"] += unchanged
         self._after_process(backend, scope, stats)
         return run._finish(
             fetched_count=fetched,
@@ -279,7 +285,8 @@ class LightspeedImporter(models.AbstractModel):
         return {
             "created_count": stats["created"],
             "updated_count": stats["updated"] + stats["deleted"],
-            "skipped_count": stats["skipped"] + stats["unchanged"],
+            "skipped_count": stats["skipped"],
+            "unchanged_count": stats["unchanged"],
             "conflict_count": stats["conflict"],
             "failed_count": stats["failed"],
         }

@@ -30,7 +30,7 @@ from ..mapping.sale import (
     prepare_tip_line_vals,
     sale_fingerprint,
 )
-from ..tools import business_date, to_aware_utc, to_naive_utc
+from ..tools import business_date, business_day_bounds, to_aware_utc, to_naive_utc
 
 _logger = logging.getLogger(__name__)
 
@@ -107,9 +107,11 @@ class LightspeedSaleImporter(models.AbstractModel):
         """Without dates: changes since the cursor (first run: ``initial_import_days``), then
         every sale completed inside the correction window, whatever its change stamps say (a
         void or an edit need not move them). With dates (backfill): sales completed in
-        ``[date_from, date_to]`` (UTC days); the cursor is left alone."""
+        ``[date_from, date_to]`` (UTC days), or with ``business_days`` in those business days
+        of each shop (its time zone and the day cut-off, one query per shop, as the backfill
+        wizard asks); the cursor is left alone."""
         now = fields.Datetime.now()
-        if scope["backfill"]:
+        if scope["backfill"] and not scope.get("business_days"):
             start = fields.Datetime.to_datetime(scope["date_from"])
             end = fields.Datetime.to_datetime(scope.get("date_to") or fields.Date.today())
             return [
@@ -118,6 +120,22 @@ class LightspeedSaleImporter(models.AbstractModel):
                     "completed_to": to_aware_utc(end + timedelta(days=1)),
                 }
             ]
+        if scope["backfill"]:
+            first = fields.Date.to_date(scope["date_from"])
+            last = fields.Date.to_date(scope.get("date_to") or fields.Date.today())
+            queries = []
+            for shop in scope["shops"]:
+                zone = shop.get_zoneinfo()
+                start = business_day_bounds(first, zone, backend.day_cutoff_hour)[0]
+                end = business_day_bounds(last, zone, backend.day_cutoff_hour)[1]
+                queries.append(
+                    {
+                        "completed_from": to_aware_utc(start),
+                        "completed_to": to_aware_utc(end),
+                        "shop_ids": [shop.lightspeed_id],
+                    }
+                )
+            return queries
         first_run = not backend.sales_cursor
         if first_run:
             since = now - timedelta(days=max(backend.initial_import_days, 0))

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
 import logging
 
 from odoo import _, api, fields, models
@@ -34,6 +35,12 @@ class LightspeedSyncRecord(models.Model):
         readonly=True, help="Lightspeed change stamp of the staged payload."
     )
     payload = fields.Json(readonly=True, groups="lightspeed_connector.group_lightspeed_manager")
+    payload_text = fields.Text(
+        string="Payload (indented)",
+        compute="_compute_payload_text",
+        groups="lightspeed_connector.group_lightspeed_manager",
+        help="The staged payload as Lightspeed sent it, indented.",
+    )
     state = fields.Selection(
         [
             ("pending", "Pending"),
@@ -78,6 +85,16 @@ class LightspeedSyncRecord(models.Model):
         labels = dict(self._fields["record_type"]._description_selection(self.env))
         for rec in self:
             rec.display_label = f"{labels.get(rec.record_type, '')} {rec.lightspeed_id or ''}"
+
+    @api.depends("payload")
+    def _compute_payload_text(self):
+        for rec in self:
+            payload = rec.payload
+            rec.payload_text = (
+                json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)
+                if payload not in (None, False)
+                else False
+            )
 
     def _importer(self):
         """The import engine adapter of this record type."""

@@ -23,6 +23,12 @@ class LightspeedTax(models.Model):
     _description = "Lightspeed Tax Rate"
 
     tax_category_lightspeed_id = fields.Char(string="Tax category ID", readonly=True)
+    tax_class_lightspeed_id = fields.Char(
+        string="Tax class ID",
+        readonly=True,
+        help="Set on a tax class's override of the category rate (e.g. a reduced rate for "
+        "some items); empty for the category's own rate.",
+    )
     slot = fields.Selection([("tax1", "Tax 1"), ("tax2", "Tax 2")], readonly=True)
     rate = fields.Float(string="Rate (%)", digits=(16, 4), readonly=True)
     price_include = fields.Boolean(string="Included in price", readonly=True)
@@ -38,6 +44,18 @@ class LightspeedTax(models.Model):
         readonly=True,
         help="Why the connector did not create an Odoo tax for this rate.",
     )
+
+    @api.depends("name", "tax_class_lightspeed_id")
+    def _compute_display_name(self):
+        for rec in self:
+            if rec.tax_class_lightspeed_id:
+                rec.display_name = _(
+                    "%(name)s (tax class %(tax_class)s)",
+                    name=rec.name,
+                    tax_class=rec.tax_class_lightspeed_id,
+                )
+            else:
+                rec.display_name = rec.name
 
     def _auto_match(self):
         """Find a sales tax of the same rate and kind, or create one (when the backend allows
@@ -127,7 +145,7 @@ class LightspeedTax(models.Model):
             "map it under Lightspeed > Mappings > Tax Rates (or run Sync metadata once the "
             "company has a sales tax with tax accounts).",
             name=self.name,
-            rate=f"{self.rate:g}",
+            rate=format(self.rate, "g"),
             kind=kind,
             company=self.company_id.name,
             country=self._tax_country().name or "?",
@@ -148,7 +166,7 @@ class LightspeedTax(models.Model):
             "Tax rate %(rate)s%% (%(kind)s) of sale %(sale)s is not mapped to an Odoo tax: "
             "create a sales tax of %(rate)s%%, %(kind_long)s, with its tax accounts%(country)s, "
             "or pick one for rate %(name)s under Lightspeed > Mappings > Tax Rates, then retry.",
-            rate=f"{rate:g}",
+            rate=format(rate, "g"),
             kind=_("included") if price_include else _("excluded"),
             kind_long=_("included in price") if price_include else _("excluded from price"),
             sale=sale_ref,
@@ -189,7 +207,7 @@ class LightspeedTax(models.Model):
             "name": _(
                 "%(name)s %(rate)s%% (Lightspeed)%(incl)s",
                 name=self.name,
-                rate=f"{self.rate:g}",
+                rate=format(self.rate, "g"),
                 incl=_(" incl.") if self.price_include else "",
             ),
             "amount": self.rate,
@@ -219,7 +237,7 @@ class LightspeedTax(models.Model):
         source = template.tax_group_id
         return Group.create(
             {
-                "name": _("Tax %(rate)s%%", rate=f"{self.rate:g}"),
+                "name": _("Tax %(rate)s%%", rate=format(self.rate, "g")),
                 "company_id": self.company_id.id,
                 "country_id": country.id,
                 "sequence": source.sequence,
@@ -278,6 +296,7 @@ class LightspeedTax(models.Model):
                     {
                         "lightspeed_id": key,
                         "tax_category_lightspeed_id": category.tax_category_id,
+                        "tax_class_lightspeed_id": class_id or False,
                         "slot": slot,
                         "name": name or _("Tax %(slot)s", slot=slot[-1]),
                         "rate": float(rate * 100),

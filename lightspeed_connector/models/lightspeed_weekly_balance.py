@@ -3,8 +3,11 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import format_date, formatLang
 
 from .. import const
 from ..tools import business_date, to_local
@@ -12,6 +15,19 @@ from .lightspeed_kpi_fact import COUNTED_STATES, WEEKDAYS
 
 _logger = logging.getLogger(__name__)
 
+# POS data types with a measure of their own on the figure lines (see _compute_kpi_measures).
+KPI_MEASURE_TYPES = (
+    "gross_sales",
+    "net_sales",
+    "discounts",
+    "returns",
+    "transactions",
+    "goods_sold",
+    "goods_returned",
+    "visitors",
+)
+# Data types that count things (shown without decimals).
+COUNT_TYPES = ("transactions", "goods_sold", "goods_returned", "visitors")
 # Approval fields change only through action_approve / action_reopen / the scheduled action.
 APPROVAL_FIELDS = {"approved", "approved_by_id", "approved_at", "auto_confirmed", "reopened"}
 # Auto-confirm also catches up on days missed while the scheduler was down.
@@ -38,6 +54,12 @@ class LightspeedWeeklyBalance(models.Model):
     iso_week = fields.Char(string="Week", compute="_compute_name", store=True)
     day_ids = fields.One2many("lightspeed.weekly.balance.day", "balance_id", string="Days")
     line_ids = fields.One2many("lightspeed.weekly.balance.line", "balance_id", string="Figures")
+    figures_html = fields.Html(
+        string="Figures grid",
+        compute="_compute_figures_html",
+        sanitize=False,
+        help="Actual (and budget) per field and weekday.",
+    )
     approved_day_count = fields.Integer(compute="_compute_state", store=True)
     state = fields.Selection(
         [("open", "Open"), ("partial", "Partly approved"), ("approved", "Approved")],
@@ -63,6 +85,66 @@ class LightspeedWeeklyBalance(models.Model):
             balance.iso_week = f"{year}-W{week:02d}"
             balance.week_end = balance.week_start + timedelta(days=6)
             balance.name = f"{balance.department_id.name} {balance.iso_week}"
+
+    @api.depends(
+        "line_ids.actual", "line_ids.budget", "line_ids.field_id", "line_ids.date", "week_start"
+    )
+    @api.depends_context("lang")
+    def _compute_figures_html(self):
+        """One row per field, one column per weekday (Monday first) and the week: the actual,
+        with the budget under it where one is entered. Amounts in the company currency are
+        shown with two decimals, counts without."""
+        weekdays = dict(
+            self.env["lightspeed.weekly.balance.day"]
+            ._fields["weekday"]
+            ._description_selection(self.env)
+        )
+        for balance in self:
+            if not balance.week_start:
+                balance.figures_html = False
+                continue
+            lines = balance.line_ids
+            cells = {(line.field_id, line.date): line for line in lines}
+            kpi_fields = lines.field_id.sorted(lambda f: (f.sequence, f.code or "", f.id))
+            days = [balance.week_start + timedelta(days=n) for n in range(7)]
+            head = Markup("").join(
+                Markup('<th class="text-end">%s<br/><small class="text-muted">%s</small></th>')
+                % (weekdays[str(day.weekday())], format_date(self.env, day, date_format="d MMM"))
+                for day in days
+            )
+            rows = []
+            for field in kpi_fields:
+                decimals = 0 if field.data_type in COUNT_TYPES else 2
+                actual_total = budget_total = 0.0
+                row = []
+                for day in days:
+                    line = cells.get((field, day))
+                    actual = line.actual if line else 0.0
+                    budget = line.budget if line else 0.0
+                    actual_total += actual
+                    budget_total += budget
+                    row.append(self._figure_cell(actual, budget, decimals))
+                row.append(self._figure_cell(actual_total, budget_total, decimals, bold=True))
+                rows.append(
+                    Markup('<tr><th class="text-nowrap">%s</th>%s</tr>')
+                    % (field.display_name, Markup("").join(row))
+                )
+            balance.figures_html = Markup(
+                '<table class="table table-sm table-hover o_lightspeed_figures_grid">'
+                '<thead><tr><th>%s</th>%s<th class="text-end">%s</th></tr></thead>'
+                "<tbody>%s</tbody></table>"
+            ) % (_("Field"), head, _("Week"), Markup("").join(rows))
+
+    @api.model
+    def _figure_cell(self, actual, budget, decimals, bold=False):
+        text = formatLang(self.env, actual, digits=decimals)
+        cell = Markup('<span class="fw-bold">%s</span>') % text if bold else text
+        if budget:
+            cell += Markup('<br/><small class="text-muted" title="%s">%s</small>') % (
+                _("Budget"),
+                formatLang(self.env, budget, digits=decimals),
+            )
+        return Markup('<td class="text-end">%s</td>') % cell
 
     @api.depends("day_ids.approved")
     def _compute_state(self):
@@ -246,9 +328,21 @@ class LightspeedWeeklyBalance(models.Model):
             {
                 "name": self.name,
                 "domain": [("balance_id", "=", self.id)],
-                "view_mode": "pivot,list,graph",
-                "views": [(False, "pivot"), (False, "list"), (False, "graph")],
-                "context": {"search_default_balance_id": self.id},
+                "view_mode": "pivot,list",
+                "views": [
+                    (
+                        self.env.ref(
+                            "lightspeed_connector.lightspeed_weekly_balance_line_view_pivot_sheet"
+                        ).id,
+                        "pivot",
+                    ),
+                    (False, "list"),
+                ],
+                # One field at a time: actual, budget and variance add up within a field only.
+                "context": {
+                    "search_default_balance_id": self.id,
+                    "search_default_filter_gross_sales": 1,
+                },
             }
         )
         return action
@@ -267,7 +361,7 @@ class LightspeedWeeklyBalance(models.Model):
                     ("date", ">=", self.week_start),
                     ("date", "<=", self.week_end),
                 ],
-                "context": {},
+                "context": {"search_default_filter_gross_sales": 1},
             }
         )
         return action
@@ -484,9 +578,34 @@ class LightspeedWeeklyBalanceLine(models.Model):
         help="Variance as a percentage of the budget.",
     )
 
+    # One measure per POS data type, so a pivot or graph never adds up unlike figures
+    # (amounts, tickets, goods): each is the line's actual where its field has that type.
+    actual_gross_sales = fields.Float(
+        string="Gross sales", compute="_compute_kpi_measures", store=True
+    )
+    actual_net_sales = fields.Float(string="Net sales", compute="_compute_kpi_measures", store=True)
+    actual_discounts = fields.Float(string="Discounts", compute="_compute_kpi_measures", store=True)
+    actual_returns = fields.Float(string="Returns", compute="_compute_kpi_measures", store=True)
+    actual_transactions = fields.Float(
+        string="Transactions", compute="_compute_kpi_measures", store=True
+    )
+    actual_goods_sold = fields.Float(
+        string="Goods sold", compute="_compute_kpi_measures", store=True
+    )
+    actual_goods_returned = fields.Float(
+        string="Returned goods", compute="_compute_kpi_measures", store=True
+    )
+    actual_visitors = fields.Float(string="Visitors", compute="_compute_kpi_measures", store=True)
+
     _sql_constraints = [
         ("day_field_uniq", "unique(day_id, field_id)", "This field is already on that day."),
     ]
+
+    @api.depends("actual", "data_type")
+    def _compute_kpi_measures(self):
+        for line in self:
+            for data_type in KPI_MEASURE_TYPES:
+                line[f"actual_{data_type}"] = line.actual if line.data_type == data_type else 0.0
 
     @api.depends("actual", "budget")
     def _compute_variance(self):

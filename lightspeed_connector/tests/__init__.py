@@ -10,3 +10,7 @@ from . import test_engine_processes
 from . import test_accounting
 from . import test_customer_import
 from . import test_parity
+from . import test_business_day_report
+from . import test_tour
+from . import test_screens
+from . import test_i18n

@@ -434,8 +434,13 @@ class TestImportedPosScreens(HttpCase):
         )
         session.set_opening_control(0, "")
 
-    def open_and_wait(self, path, selector):
-        self.browser_js(path, WAIT_FOR % json.dumps(selector), login="admin", timeout=90)
+    def open_and_wait(self, path, selector, *texts):
+        self.browser_js(
+            path,
+            WAIT_FOR % (json.dumps(selector), json.dumps(list(texts))),
+            login="admin",
+            timeout=90,
+        )
 
     def test_dashboard_offers_imported_sessions_instead_of_selling(self):
         self.assertTrue(self.shop.pos_config_id.lightspeed_imported)
@@ -448,4 +453,5 @@ class TestImportedPosScreens(HttpCase):
         self.open_and_wait(
             "/odoo/action-point_of_sale.action_pos_session",
             ".o_list_view td[name='lightspeed_business_date']",
+            "11/30/2026",
         )

@@ -497,7 +497,20 @@ class TestSaleBackfillAcrossDst(SaleImportCommon):
             self.env["pos.order"].search_count([("lightspeed_backend_id", "=", self.backend.id)]),
             "a dry run creates nothing",
         )
-        wizard.action_run()
+        # Five days: more than a few, so the import runs in the background (the scheduled
+        # action, run here by hand), one business day per batch.
+        action = wizard.action_run()
+        self.assertEqual(action["res_model"], "lightspeed.backfill.request")
+        request = self.env["lightspeed.backfill.request"].browse(action["res_id"])
+        self.assertEqual((request.state, request.day_count), ("queued", 5))
+        self.assertFalse(
+            self.env["pos.order"].search_count([("lightspeed_backend_id", "=", self.backend.id)]),
+            "nothing is imported in the request",
+        )
+        for _batch in range(5):
+            self.env["lightspeed.backfill.request"]._cron_process_backfills()
+        self.assertEqual((request.state, request.done_day_count), ("done", 5))
+        self.assertEqual(len(request.run_ids), 5, "one sales run per business day")
         orders = self.env["pos.order"].search([("lightspeed_backend_id", "=", self.backend.id)])
         self.assertEqual(
             len(orders.filtered(lambda o: o.lightspeed_kind in ("sale", "refund"))),
