@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from ..mapping.sale import DEPOSIT_LINE_PREFIX, TIP_LINE_PREFIX
+
 
 class ReportPosOrder(models.Model):
     """Orders Analysis by Lightspeed business day: the day the weekly balance counts a sale
@@ -14,6 +16,13 @@ class ReportPosOrder(models.Model):
     lightspeed_department_id = fields.Many2one(
         "hr.department", string="Shop department", readonly=True
     )
+    # Tips and gift-card / account deposits are order lines (the order collects the money) but
+    # not sales: the weekly balance leaves them out, Sales Analysis filters them out by default.
+    lightspeed_line_kind = fields.Selection(
+        [("sale", "Goods and services"), ("tip", "Tip"), ("deposit", "Deposit")],
+        string="Line kind",
+        readonly=True,
+    )
 
     def _select(self):
         return (
@@ -21,6 +30,11 @@ class ReportPosOrder(models.Model):
             + """,
                 s.lightspeed_business_date AS lightspeed_business_date,
                 s.lightspeed_shop_id AS lightspeed_shop_id,
-                s.lightspeed_department_id AS lightspeed_department_id
-            """
+                s.lightspeed_department_id AS lightspeed_department_id,
+                CASE
+                    WHEN l.lightspeed_line_id LIKE '{tip}%' THEN 'tip'
+                    WHEN l.lightspeed_line_id LIKE '{deposit}%' THEN 'deposit'
+                    ELSE 'sale'
+                END AS lightspeed_line_kind
+            """.format(tip=TIP_LINE_PREFIX, deposit=DEPOSIT_LINE_PREFIX)
         )

@@ -18,8 +18,10 @@ VIEWER_TZ = "Europe/Amsterdam"
 
 @tagged("post_install", "-at_install")
 class TestBusinessDayReport(LightspeedCommon):
+    # With tips and gift-card top-ups: order lines that are not sales, for either report.
     simulator_args = (
         "--seed", "11", "--sales", "160", "--days", "4", "--now", "2026-11-12T12:00:00Z",
+        "--tips-share", "0.3", "--deposits-share", "0.05",
     )  # fmt: skip
 
     @classmethod
@@ -27,6 +29,18 @@ class TestBusinessDayReport(LightspeedCommon):
         super().setUpClass()
         cls.departments = cls.connect_and_map_shops("BD")
         cls.backend.payment_type_ids.action_create_payment_methods()
+        liability = cls.env["account.account"].create(
+            {"name": "Tips and deposits", "code": "LSBD", "account_type": "liability_current"}
+        )
+        for field in ("tip_product_id", "deposit_product_id"):
+            cls.backend[field] = cls.env["product.product"].create(
+                {
+                    "name": field,
+                    "type": "service",
+                    "property_account_income_id": liability.id,
+                    "taxes_id": [(5, 0, 0)],
+                }
+            )
         cls.env["lightspeed.sale.importer"]._run(
             cls.backend,
             date_from=fields.Date.to_date("2026-11-07"),
@@ -50,11 +64,16 @@ class TestBusinessDayReport(LightspeedCommon):
         shops = {department: shop for shop, department in self.shop_of_department.items()}
         return {(shops[line.department_id].id, line.date): round(line.actual, 2) for line in lines}
 
-    def report_gross(self, day_field):
-        """Total price per (shop, day) from Orders Analysis, as its pivot groups it."""
+    def report_gross(self, day_field, kind="sale"):
+        """Total price per (shop, day) from Orders Analysis, as its pivot groups it (Sales
+        Analysis opens on goods and services: ``kind`` sale)."""
         Report = self.env["report.pos.order"].with_context(tz=VIEWER_TZ)
         groups = Report._read_group(
-            [("state", "!=", "cancel"), ("lightspeed_shop_id", "!=", False)],
+            [
+                ("state", "!=", "cancel"),
+                ("lightspeed_shop_id", "!=", False),
+                ("lightspeed_line_kind", "=", kind),
+            ],
             ["lightspeed_shop_id", f"{day_field}:day"],
             ["price_total:sum"],
         )
@@ -79,6 +98,33 @@ class TestBusinessDayReport(LightspeedCommon):
         self.assertGreaterEqual(len(balance), 12)
         by_business_day = self.report_gross("lightspeed_business_date")
         self.assertEqual(by_business_day, balance)
+
+    def test_tips_and_deposits_are_their_own_line_kinds(self):
+        """What the orders collected beyond their sales shows apart, equal to Lightspeed's
+        tips and top-ups of the imported sales."""
+        imported = set(
+            self.env["pos.order"]
+            .search([("lightspeed_backend_id", "=", self.backend.id)])
+            .mapped("lightspeed_sale_id")
+        )
+        expected = {"tip": 0.0, "deposit": 0.0}
+        for kind, simulator_kind in (("tip", "tipped"), ("deposit", "deposit")):
+            found = self.simulator.admin("find_sales", kind=simulator_kind, limit=1000)
+            for sale_id in set(found["sale_ids"]) & imported:
+                record = self.simulator.admin("get_sale", sale_id=sale_id)
+                for payment in record["payments"]:
+                    if kind == "tip":
+                        expected[kind] += float(payment["tipAmount"])
+                    elif float(payment["amount"]) < 0:
+                        expected[kind] -= float(payment["amount"])
+        self.assertTrue(expected["tip"] and expected["deposit"], expected)
+        for kind, amount in expected.items():
+            total = sum(self.report_gross("lightspeed_business_date", kind).values())
+            self.assertAlmostEqual(total, amount, 2, kind)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "lightspeed_connector.report_pos_order_action"
+        )
+        self.assertIn("'search_default_filter_lightspeed_sales': 1", action["context"])
 
     def test_viewer_calendar_day_would_disagree(self):
         """The data crosses a local midnight: Odoo's own grouping differs on some shop-days,
