@@ -19,7 +19,7 @@ import random
 import time
 from contextlib import contextmanager, nullcontext
 
-from psycopg2.errors import TransactionRollbackError
+from psycopg2.errors import TransactionRollbackError, UniqueViolation
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -35,6 +35,10 @@ _logger = logging.getLogger(__name__)
 RECORD_ERRORS = (UserError, ValidationError, LightspeedError, MappingError)
 # Times a chunk is tried when concurrent transactions keep refusing it (see _process_chunk).
 CHUNK_ATTEMPTS = 5
+# What PostgreSQL raises when another transaction wrote the same rows since this one began
+# (could not serialize, deadlock) or inserted the same key meanwhile (two imports creating the
+# same blacklist entry or overtime row): a fresh transaction sees it and goes through.
+CONCURRENCY_ERRORS = (TransactionRollbackError, UniqueViolation)
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflict", "deleted", "failed")
 # Chatter and tracking on thousands of documents cost time and say nothing a run does not.
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
@@ -58,6 +62,9 @@ class LightspeedImporter(models.AbstractModel):
     _process_order = "remote_date, id"
     # Whether a run needs a shop with the import on (streams of account-wide objects do not).
     _requires_shops = True
+    # Whether processing writes rows every import of the company shares (stock, journals),
+    # so that its chunks run for one import of the company at a time (_one_import_at_a_time).
+    _one_chunk_at_a_time_per_company = False
 
     # === ENTRY POINTS === #
 
@@ -380,26 +387,36 @@ class LightspeedImporter(models.AbstractModel):
         """Process and commit one chunk; redo it when PostgreSQL refused it for a concurrent
         transaction (another import, a user, writing the same rows since this one began).
 
-        Such a refusal ("could not serialize access", a deadlock) aborts the whole transaction,
-        so no savepoint can save the record it hit: the chunk is rolled back and redone in a
-        fresh transaction, which sees what the other one committed. Committed chunks stay;
-        counts and the adapter's chunk state are put back as they were before the chunk.
+        Such a refusal ("could not serialize access", a deadlock, a key inserted meanwhile)
+        aborts the whole transaction, so no savepoint can save the record it hit: the chunk is
+        rolled back and redone in a fresh transaction, which sees what the other one committed.
+        Committed chunks stay; counts and the adapter's chunk state are put back as they were
+        before the chunk. Adapters whose records post to rows the company shares (sales: stock
+        moves and session closing) process their chunks for one import of the company at a
+        time, so these refusals do not come up between them in the first place.
         """
+        company = run.backend_id.company_id
         for attempt in range(1, CHUNK_ATTEMPTS + 1):
             counts, kept = dict(stats), len(deferred or ())
+            guard = (
+                self._one_import_at_a_time(company)
+                if self._one_chunk_at_a_time_per_company
+                else nullcontext()
+            )
             try:
-                for record in chunk:
-                    outcome = self._process_one(record, run, state, final=final)
-                    if outcome == "deferred":
-                        deferred.append(record.id)
-                    else:
-                        stats[outcome] += 1
-                self._end_chunk(chunk, run, state, stats)
-                # Keep finished chunks: a crash later re-processes only what is left.
-                self._commit()
+                with guard:
+                    for record in chunk:
+                        outcome = self._process_one(record, run, state, final=final)
+                        if outcome == "deferred":
+                            deferred.append(record.id)
+                        else:
+                            stats[outcome] += 1
+                    self._end_chunk(chunk, run, state, stats)
+                    # Keep finished chunks: a crash later re-processes only what is left.
+                    self._commit()
                 self.env.invalidate_all()
                 return
-            except TransactionRollbackError as exc:
+            except CONCURRENCY_ERRORS as exc:
                 if not self._commits() or attempt == CHUNK_ATTEMPTS:
                     raise
                 self.env.cr.rollback()

@@ -93,6 +93,8 @@ class LightspeedSaleImporter(models.AbstractModel):
     _description = "Lightspeed Sale Importer"
 
     _stream = "sale"
+    # Orders move stock and closing posts in the company's journals (see the engine).
+    _one_chunk_at_a_time_per_company = True
     _process_order = "shop_id, remote_date, id"
 
     # === QUERIES AND STAGING === #

@@ -27,14 +27,14 @@ class ReportPosOrder(models.Model):
     def _select(self):
         return (
             super()._select()
-            + """,
+            + f""",
                 s.lightspeed_business_date AS lightspeed_business_date,
                 s.lightspeed_shop_id AS lightspeed_shop_id,
                 s.lightspeed_department_id AS lightspeed_department_id,
                 CASE
-                    WHEN l.lightspeed_line_id LIKE '{tip}%' THEN 'tip'
-                    WHEN l.lightspeed_line_id LIKE '{deposit}%' THEN 'deposit'
+                    WHEN l.lightspeed_line_id LIKE '{TIP_LINE_PREFIX}%' THEN 'tip'
+                    WHEN l.lightspeed_line_id LIKE '{DEPOSIT_LINE_PREFIX}%' THEN 'deposit'
                     ELSE 'sale'
                 END AS lightspeed_line_kind
-            """.format(tip=TIP_LINE_PREFIX, deposit=DEPOSIT_LINE_PREFIX)
+            """
         )

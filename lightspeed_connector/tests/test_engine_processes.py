@@ -278,9 +278,10 @@ class TestEngineProcesses(TransactionCase):
         self.assertEqual(self.runs()[-1][1], "done")
         self.assert_converged()
 
-    def test_4_session_closing_waits_for_the_company_s_other_import(self):
-        """Closing sessions posts in the company's journals: two imports of one company close
-        one after the other (the second waits) instead of one of them failing."""
+    def test_4_sales_of_one_company_are_booked_one_import_at_a_time(self):
+        """Booking sales moves the company's stock and closing posts in its journals: the
+        imports of one company process their chunks and close their days one after the other
+        (the second waits) instead of PostgreSQL refusing one of them."""
         company_id = self.query(
             "SELECT company_id FROM lightspeed_backend WHERE id = %s", [self.backend_id]
         )[0][0]
@@ -288,17 +289,23 @@ class TestEngineProcesses(TransactionCase):
         before = self.order_count()
         holder = db_connect(self.dbname).cursor()
         try:
-            # Another import of the company is closing its sessions: it holds the lock.
+            # Another import of the company is booking its sales: it holds the lock.
             holder.execute(
                 "SELECT pg_advisory_lock(hashtext('lightspeed.company'), %s)", [company_id]
             )
             waiting = self.start(IMPORT_BUTTON)
             wait_until(
                 lambda: waiting.check_alive() and self.waiting_on("Lock", "advisory"),
-                what="the import to wait for the company's closing lock",
+                what="the import to wait for the company's lock",
             )
-            self.assertGreater(self.order_count(), before, "its orders are committed")
-            self.assertEqual(self.runs()[-1][1], "running", "it waits to close, not failed")
+            staged = self.query(
+                "SELECT count(*) FROM lightspeed_sync_record WHERE backend_id = %s "
+                "AND state = 'pending'",
+                [self.backend_id],
+            )[0][0]
+            self.assertGreaterEqual(staged, 40, "it fetched and staged the new sales meanwhile")
+            self.assertEqual(self.order_count(), before, "it books nothing while it waits")
+            self.assertEqual(self.runs()[-1][1], "running", "it waits, it did not fail")
         finally:
             holder.execute(
                 "SELECT pg_advisory_unlock(hashtext('lightspeed.company'), %s)", [company_id]
