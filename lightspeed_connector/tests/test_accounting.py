@@ -5,7 +5,6 @@ that cannot sell twice, each day's cash deposited, the business day on sessions.
 Expected figures come from what Lightspeed (the simulator) and Odoo's own records say, never
 from the connector's helpers."""
 
-import json
 import unittest
 
 from odoo import Command
@@ -13,7 +12,7 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import LightspeedCommon
-from .test_browser_smoke import WAIT_FOR, browser_missing
+from .test_browser_smoke import BrowserWaits, browser_missing
 from .test_sale_import import SaleImportCommon
 
 # The simulator's shops (lightspeed_simulator/data.py SHOP_SPECS): tax category -> time zone.
@@ -404,7 +403,7 @@ class TestImportedPointsOfSale(SaleImportCommon):
 
 
 @tagged("post_install", "-at_install", "lightspeed_browser")
-class TestImportedPosScreens(HttpCase):
+class TestImportedPosScreens(BrowserWaits, HttpCase):
     """The POS dashboard offers no selling screen for a Lightspeed shop, and the session list
     shows the business day (headless Chromium; skipped without it)."""
 
@@ -433,14 +432,6 @@ class TestImportedPosScreens(HttpCase):
             }
         )
         session.set_opening_control(0, "")
-
-    def open_and_wait(self, path, selector, *texts):
-        self.browser_js(
-            path,
-            WAIT_FOR % (json.dumps(selector), json.dumps(list(texts))),
-            login="admin",
-            timeout=90,
-        )
 
     def test_dashboard_offers_imported_sessions_instead_of_selling(self):
         self.assertTrue(self.shop.pos_config_id.lightspeed_imported)

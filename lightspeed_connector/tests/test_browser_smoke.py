@@ -55,7 +55,19 @@ def browser_missing():
 
 
 @tagged("post_install", "-at_install", "lightspeed_browser")
-class TestBrowserSmoke(HttpCase):
+class BrowserWaits:
+    """For HttpCase classes: open a page as admin and wait for one exact element and text."""
+
+    def open_and_wait(self, path, selector, *texts):
+        self.browser_js(
+            path,
+            WAIT_FOR % (json.dumps(selector), json.dumps(list(texts))),
+            login="admin",
+            timeout=90,
+        )
+
+
+class TestBrowserSmoke(BrowserWaits, HttpCase):
     @classmethod
     def setUpClass(cls):
         reason = browser_missing()
@@ -96,14 +108,6 @@ class TestBrowserSmoke(HttpCase):
         backend.action_import_sales()
         backend.action_import_clock_ins()
         cls.backend = backend
-
-    def open_and_wait(self, path, selector, *texts):
-        self.browser_js(
-            path,
-            WAIT_FOR % (json.dumps(selector), json.dumps(list(texts))),
-            login="admin",
-            timeout=90,
-        )
 
     def test_imported_data_is_there(self):
         # The screens below must show real rows, not an empty state.

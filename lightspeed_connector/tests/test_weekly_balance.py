@@ -13,6 +13,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 
+from ..models.lightspeed_weekly_balance import KPI_MEASURE_TYPES
 from ..tools import business_date
 
 AMS_DAY = date(2026, 10, 25)  # Europe/Amsterdam leaves summer time: a 25-hour day
@@ -155,16 +156,7 @@ class TestWeeklyBalance(TransactionCase):
         cls.Fact = cls.env["lightspeed.kpi.fact"]
         cls.fields = {
             name: cls.env.ref(f"lightspeed_connector.lightspeed_kpi_field_{name}")
-            for name in (
-                "gross_sales",
-                "net_sales",
-                "discounts",
-                "returns",
-                "transactions",
-                "goods_sold",
-                "goods_returned",
-                "visitors",
-            )
+            for name in KPI_MEASURE_TYPES  # the eight default fields, one per data type
         }
 
     # --- fixtures ---------------------------------------------------------------------
