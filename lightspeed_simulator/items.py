@@ -207,15 +207,7 @@ def _number(value, what, integer=False):
     return number
 
 
-def apply_item_put(sim, item_id, body):
-    """Apply a PUT body to item ``item_id``; returns the item row. ``LookupError`` for an
-    unknown item, ``ValueError`` (the 400 message) for a bad body; nothing is applied then."""
-    world = sim.world
-    row = world.item_by_id.get(str(item_id))
-    if row is None:
-        raise LookupError(item_id)
-    if not isinstance(body, dict) or not body:
-        raise ValueError("Item not updated: the body must be a JSON object with fields to set.")
+def _checked_counts(world, row, body):
     own_rows = {r["itemShopID"]: r["shopID"] for r in world.item_shops(row)}
     if "ItemShops" in body and not isinstance(body["ItemShops"], dict):
         raise ValueError("ItemShops must be an object with an ItemShop list.")
@@ -234,6 +226,10 @@ def apply_item_put(sim, item_id, body):
         if "qoh" in entry:
             qoh = _number(entry["qoh"], "qoh", integer=True)
             counts.append((shop_id, item_shop_id, int(qoh)))
+    return counts
+
+
+def _checked_prices(body):
     if "Prices" in body and not isinstance(body["Prices"], dict):
         raise ValueError("Prices must be an object with an ItemPrice list.")
     prices = []
@@ -244,9 +240,21 @@ def apply_item_put(sim, item_id, body):
         if use_type not in PRICE_USE_TYPES.values():
             raise ValueError(f"Unknown price level {use_type!r}.")
         prices.append((use_type, _number(entry.get("amount"), "amount")))
-    cost = None
-    if "defaultCost" in body:
-        cost = _number(body["defaultCost"], "defaultCost")
+    return prices
+
+
+def apply_item_put(sim, item_id, body):
+    """Apply a PUT body to item ``item_id``; returns the item row. ``LookupError`` for an
+    unknown item, ``ValueError`` (the 400 message) for a bad body; nothing is applied then."""
+    world = sim.world
+    row = world.item_by_id.get(str(item_id))
+    if row is None:
+        raise LookupError(item_id)
+    if not isinstance(body, dict) or not body:
+        raise ValueError("Item not updated: the body must be a JSON object with fields to set.")
+    counts = _checked_counts(world, row, body)
+    prices = _checked_prices(body)
+    cost = _number(body["defaultCost"], "defaultCost") if "defaultCost" in body else None
     # everything checked: apply
     for shop_id, item_shop_id, qoh in counts:
         world.stock[(row["itemID"], shop_id)] = qoh
