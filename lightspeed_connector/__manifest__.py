@@ -40,6 +40,7 @@
         "views/lightspeed_customer_views.xml",
         "views/hr_attendance_views.xml",
         "views/lightspeed_parity_views.xml",
+        "data/ir_cron_items.xml",
     ],
     "application": True,
     "installable": True,

@@ -35,3 +35,5 @@ from . import lightspeed_customer_importer
 from . import lightspeed_backend_customers
 from . import lightspeed_parity
 from . import lightspeed_backend_parity
+from . import lightspeed_item_importer
+from . import lightspeed_backend_items

@@ -10,3 +10,4 @@ from . import test_engine_processes
 from . import test_accounting
 from . import test_customer_import
 from . import test_parity
+from . import test_item_import
