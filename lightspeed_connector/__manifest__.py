@@ -41,6 +41,8 @@
         "views/hr_attendance_views.xml",
         "views/lightspeed_parity_views.xml",
         "data/ir_cron_items.xml",
+        "data/ir_cron_stock.xml",
+        "views/lightspeed_item_views.xml",
     ],
     "application": True,
     "installable": True,

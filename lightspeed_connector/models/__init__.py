@@ -37,3 +37,4 @@ from . import lightspeed_parity
 from . import lightspeed_backend_parity
 from . import lightspeed_item_importer
 from . import lightspeed_backend_items
+from . import lightspeed_stock_export

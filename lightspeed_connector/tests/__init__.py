@@ -11,3 +11,4 @@ from . import test_accounting
 from . import test_customer_import
 from . import test_parity
 from . import test_item_import
+from . import test_stock_export
