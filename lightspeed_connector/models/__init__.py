@@ -38,3 +38,4 @@ from . import lightspeed_backend_parity
 from . import lightspeed_item_importer
 from . import lightspeed_backend_items
 from . import lightspeed_stock_export
+from . import lightspeed_price_export

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..mapping.item import COST_FIELD, PRICE_FIELD
 
@@ -38,6 +39,27 @@ class LightspeedBackend(models.Model):
     export_costs = fields.Boolean(
         help="Write Odoo's costs to Lightspeed's defaultCost (needs Odoo as the cost master)."
     )
+
+    @api.constrains("export_prices", "price_master", "export_costs", "cost_master")
+    def _check_export_masters(self):
+        """A field is never both imported and exported: exporting needs Odoo as its master."""
+        for backend in self:
+            if backend.export_prices and backend.price_master != "odoo":
+                raise ValidationError(
+                    _(
+                        "Backend %(name)s: the price export needs Odoo as the price master "
+                        "(otherwise the item import would overwrite what it exports).",
+                        name=backend.name,
+                    )
+                )
+            if backend.export_costs and backend.cost_master != "odoo":
+                raise ValidationError(
+                    _(
+                        "Backend %(name)s: the cost export needs Odoo as the cost master "
+                        "(otherwise the item import would overwrite what it exports).",
+                        name=backend.name,
+                    )
+                )
 
     def _compute_item_count(self):
         counts = dict(
@@ -96,8 +118,8 @@ class LightspeedSyncRecord(models.Model):
     _inherit = "lightspeed.sync.record"
 
     record_type = fields.Selection(
-        selection_add=[("item", "Item"), ("stock", "Stock export")],
-        ondelete={"item": "cascade", "stock": "cascade"},
+        selection_add=[("item", "Item"), ("stock", "Stock export"), ("price", "Price export")],
+        ondelete={"item": "cascade", "stock": "cascade", "price": "cascade"},
     )
 
 
@@ -105,8 +127,8 @@ class LightspeedSyncRun(models.Model):
     _inherit = "lightspeed.sync.run"
 
     run_type = fields.Selection(
-        selection_add=[("item", "Items"), ("stock", "Stock export")],
-        ondelete={"item": "cascade", "stock": "cascade"},
+        selection_add=[("item", "Items"), ("stock", "Stock export"), ("price", "Price export")],
+        ondelete={"item": "cascade", "stock": "cascade", "price": "cascade"},
     )
     stream = fields.Selection(
         selection_add=[("item", "Items"), ("stock", "Stock export")],

@@ -29,6 +29,18 @@ class LightspeedItem(models.Model):
         readonly=True,
         help="{shopID: itemShopID} of the item's ItemShops (the shop 0 total row excluded).",
     )
+    remote_price = fields.Float(
+        string="Lightspeed price",
+        digits="Product Price",
+        readonly=True,
+        help="The item's Default price as last read from or written to Lightspeed.",
+    )
+    remote_cost = fields.Float(
+        string="Lightspeed cost",
+        digits="Product Price",
+        readonly=True,
+        help="The item's defaultCost as last read from or written to Lightspeed.",
+    )
     stock_exported_at = fields.Datetime(
         readonly=True, help="Last time the stock export wrote this item's counts."
     )
@@ -46,6 +58,8 @@ class LightspeedItem(models.Model):
             "item_matrix_lightspeed_id": item.item_matrix_id or False,
             "item_type": item.item_type or False,
             "remote_archived": bool(item.archived),
+            "remote_price": float(item.default_price or 0),
+            "remote_cost": float(item.default_cost or 0),
             "synced_at": fields.Datetime.now(),
         }
         shops = {row.shop_id: row.item_shop_id for row in item.item_shops if row.shop_id}

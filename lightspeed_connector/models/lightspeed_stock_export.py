@@ -300,11 +300,24 @@ class LightspeedBackend(models.Model):
 
     @api.model
     def _cron_export_stock(self):
-        """Every 15 minutes: each connected backend with an exporting shop, one run each."""
-        backends = self.search([("state", "=", "connected"), ("shop_ids.export_stock", "=", True)])
+        """Every 15 minutes: each connected backend with an exporting shop (or the price or
+        cost export on), one run each."""
+        backends = self.search(
+            [
+                ("state", "=", "connected"),
+                "|",
+                "|",
+                ("shop_ids.export_stock", "=", True),
+                ("export_prices", "=", True),
+                ("export_costs", "=", True),
+            ]
+        )
         for done, backend in enumerate(backends, start=1):
             try:
-                self.env["lightspeed.stock.exporter"]._export(backend, busy="skip")
+                if backend.shop_ids.filtered("export_stock"):
+                    self.env["lightspeed.stock.exporter"]._export(backend, busy="skip")
+                if backend.export_prices or backend.export_costs:
+                    self.env["lightspeed.price.exporter"]._export(backend, busy="skip")
             except UserError as exc:
                 _logger.info("Lightspeed[%s]: stock export stopped: %s", backend.name, exc)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(backends) - done)
