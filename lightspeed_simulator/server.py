@@ -1180,6 +1180,12 @@ class Handler(BaseHTTPRequestHandler):
         if name == "EmployeeHours" and method in ("POST", "PUT", "DELETE"):
             return self._hours_write(method, segments[3] if len(segments) > 3 else None)
         if name == "Item" and method == "PUT" and len(segments) == 4:
+            if not {"employee:inventory", "employee:all"} & set(
+                (claims.get("scope") or "").split()
+            ):
+                raise ApiError(
+                    403, "Writing items requires one of: employee:all, employee:inventory."
+                )
             return self._item_write(segments[3])
         if method != "GET":
             raise ApiError(405, f"{method} is not supported on {name} by the simulator.")

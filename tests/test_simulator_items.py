@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from lightspeed_connector.api import RequestValidationError
+from lightspeed_connector.api import AuthenticationError, RequestValidationError
 from lightspeed_simulator.data import NORMAL, World
 
 NOW = ("--now", "2026-03-31T12:00:00Z", "--seed", "42", "--sales", "20")
@@ -168,3 +168,11 @@ def test_put_cost_counts_in_the_bucket(shop_sim):
     client.update_item("1", body)
     assert client.limiter.last_cost == 2.0
     assert json.loads(json.dumps(shop_sim.stats()))["api_by_entity"] == {"Item": 1}
+
+
+def test_put_needs_the_inventory_write_scope(shop_sim):
+    client = shop_sim.client(token=shop_sim.token(scope="employee:inventory_read"))
+    with pytest.raises(AuthenticationError) as caught:
+        client.update_item("3", {"defaultCost": "1"})
+    assert caught.value.status == 403
+    assert str(caught.value) == "Writing items requires one of: employee:all, employee:inventory."

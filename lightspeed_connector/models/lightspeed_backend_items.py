@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..mapping.item import COST_FIELD, PRICE_FIELD
 
@@ -60,6 +60,20 @@ class LightspeedBackend(models.Model):
                         name=backend.name,
                     )
                 )
+
+    def _check_write_scope(self):
+        """Writing items (stock, prices, costs) needs ``employee:inventory``: say so before
+        any write rather than collect a refusal per item."""
+        self.ensure_one()
+        granted = set((self.scope or "").split())
+        if not granted & {"employee:inventory", "employee:all"}:
+            raise UserError(
+                _(
+                    "Backend %(name)s may only read items: add employee:inventory to its scopes "
+                    "(Technical tab) and connect again, then export.",
+                    name=self.name,
+                )
+            )
 
     def _compute_item_count(self):
         counts = dict(

@@ -57,6 +57,7 @@ class LightspeedPriceExporter(models.AbstractModel):
         if not exported:
             run._finish(message=_("Neither the price nor the cost export is on."))
             return
+        backend._check_write_scope()
         client = backend._get_client()
         requests_before = client.request_count
         written = failed = 0

@@ -98,6 +98,7 @@ class LightspeedStockExporter(models.AbstractModel):
         if not shops:
             run._finish(message=_("No shop has the stock export on."))
             return
+        backend._check_write_scope()
         client = backend._get_client()
         requests_before = client.request_count
         stats = {"created": 0, "updated": 0, "failed": 0, "unchanged": 0}

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from odoo.tests import tagged
 
+from .. import const
 from .test_sale_import import SaleImportCommon
 
 NOW = ("--now", "2026-03-31T12:00:00Z")
@@ -19,6 +20,13 @@ NOW = ("--now", "2026-03-31T12:00:00Z")
 
 class ItemImportCommon(SaleImportCommon):
     simulator_args = ("--seed", "11", "--sales", "60", "--days", "3", *NOW)
+
+    @classmethod
+    def _backend_vals(cls, **overrides):
+        # the exports write items: the inventory write scope on top of the default ones
+        vals = super()._backend_vals(**overrides)
+        vals.setdefault("scope", f"{const.DEFAULT_SCOPE} employee:inventory")
+        return vals
 
     @classmethod
     def lightspeed_items(cls):

@@ -7,8 +7,10 @@ Shops 1 (Hudson Street) and 2 (Amsterdam) export, shop 3 (Gastown) does not. Wri
 checked on the simulator's side (its ``item_writes`` and ``item_stock`` hooks).
 """
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from .. import const
 from .test_item_import import ItemImportCommon
 
 
@@ -53,6 +55,16 @@ class TestStockExport(ItemImportCommon):
         if state:
             domain.append(("state", "=", state))
         return self.env["lightspeed.sync.record"].search(domain)
+
+    def test_export_needs_the_inventory_write_scope(self):
+        self.backend.scope = const.DEFAULT_SCOPE
+        with self.assertRaises(UserError) as caught:
+            self.export()
+        self.assertEqual(
+            str(caught.exception),
+            "Backend Simulated account may only read items: add employee:inventory to its "
+            "scopes (Technical tab) and connect again, then export.",
+        )
 
     def test_switching_on_writes_nothing(self):
         self.assertFalse(self.shops["3"].export_stock, "off by default")
