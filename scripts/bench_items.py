@@ -164,7 +164,14 @@ def bench_items_and_export(opts):
     def body(env):
         backend = connect(env, url, 2)
         started = time.perf_counter()
-        run = env["lightspeed.item.importer"]._run(backend)
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            profiler = cProfile.Profile()
+            run = profiler.runcall(env["lightspeed.item.importer"]._run, backend)
+            profiler.dump_stats(os.environ["BENCH_PROFILE"])
+        else:
+            run = env["lightspeed.item.importer"]._run(backend)
         env.cr.commit()
         items_seconds = time.perf_counter() - started
         products = env["lightspeed.item"].search_count([("backend_id", "=", backend.id)])

@@ -175,4 +175,6 @@ def test_put_needs_the_inventory_write_scope(shop_sim):
     with pytest.raises(AuthenticationError) as caught:
         client.update_item("3", {"defaultCost": "1"})
     assert caught.value.status == 403
-    assert str(caught.value) == "Writing items requires one of: employee:all, employee:inventory."
+    assert str(caught.value) == (
+        "Writing items requires one of: employee:all, employee:inventory. (HTTP 403, Exception)"
+    )
