@@ -68,6 +68,18 @@ class LightspeedItem(models.Model):
         return vals
 
     @api.model
+    def _create_products(self, vals_list):
+        """``product.product.create`` of a batch, with the defaults that cost a query per
+        record (routes available, unit of measure) computed once for the batch."""
+        Product = self.env["product.product"].with_context(active_test=False)
+        if not vals_list:
+            return Product
+        defaults = Product.default_get(["has_available_route_ids", "uom_id"])
+        if defaults.get("uom_id"):
+            defaults["uom_po_id"] = defaults["uom_id"]
+        return Product.create([{**defaults, **vals} for vals in vals_list])
+
+    @api.model
     def _match_products(self, backend, items):
         """``{itemID: product id}`` of existing products matching ``items`` by barcode (UPC,
         then EAN), else internal reference (customSku, then systemSku): two searches in all."""
@@ -134,8 +146,7 @@ class LightspeedItem(models.Model):
                 used_codes.add(vals["barcode"])
                 to_create.append((item, vals))
         if to_create:
-            Product = self.env["product.product"].with_context(active_test=False)
-            products = Product.create([vals for _item, vals in to_create])
+            products = self._create_products([vals for _item, vals in to_create])
             to_bind += [
                 (item, product.id)
                 for (item, _vals), product in zip(to_create, products, strict=True)

@@ -176,7 +176,9 @@ class LightspeedItemImporter(models.AbstractModel):
         SyncRecord = self.env["lightspeed.sync.record"]
         try:
             with self.env.cr.savepoint():
-                products = Product.create([vals for _rid, _item, vals in pending])
+                products = self.env["lightspeed.item"]._create_products(
+                    [vals for _rid, _item, vals in pending]
+                )
         except Exception:  # noqa: BLE001 - one bad row: create them one by one to find it
             products = None
         if products is None:
