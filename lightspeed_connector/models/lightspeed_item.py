@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 from ..mapping.item import barcode as item_barcode
 from ..mapping.item import default_code, prepare_product_vals
@@ -164,4 +164,6 @@ class LightspeedItem(models.Model):
         carry their own); the item import completes it (category, taxes) when it runs."""
         vals = prepare_product_vals(item)
         vals.update(taxes_id=[(5, 0, 0)], default_code=default_code(item))
+        if not (item.description or "").strip():
+            vals["name"] = _("Lightspeed item %(id)s", id=item.item_id)
         return vals

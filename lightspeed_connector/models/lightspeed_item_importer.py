@@ -145,6 +145,8 @@ class LightspeedItemImporter(models.AbstractModel):
         item = self._read_payload(record, Item)
         backend = state["backend"]
         vals = prepare_product_vals(item, state["masters"])
+        if not (item.description or "").strip():
+            vals["name"] = _("Lightspeed item %(id)s", id=item.item_id)
         vals.update(self._relational_vals(item, state))
         binding = state["bindings"].get(item.item_id)
         product = binding.product_id if binding else self.env["product.product"]

@@ -169,7 +169,7 @@ class LightspeedStockWizardLine(models.TransientModel):
     _description = "Lightspeed Stock Difference"
 
     wizard_id = fields.Many2one("lightspeed.stock.wizard", required=True, ondelete="cascade")
-    item_id = fields.Many2one("lightspeed.item", string="Item", readonly=True)
+    item_id = fields.Many2one("lightspeed.item", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
     lightspeed_qty = fields.Integer(string="Lightspeed count", readonly=True)
     odoo_qty = fields.Integer(string="Odoo free quantity", readonly=True)
