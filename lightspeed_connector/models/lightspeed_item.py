@@ -1,6 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, api, fields, models
+import psycopg2
 
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..api import Item, PayloadError
 from ..mapping.item import barcode as item_barcode
 from ..mapping.item import default_code, prepare_product_vals
 
@@ -157,6 +161,35 @@ class LightspeedItem(models.Model):
             )
             known.update({item.item_id: product_id for item, product_id in to_bind})
         return known
+
+    @api.model
+    def _prefetch_sale_items(self, records, batch_size=200):
+        """Bind (and create, when allowed) the products of every item the staged sales
+        ``records`` embed, in batches, before the sales are processed one by one: a first
+        import meeting many new items then creates them ``batch_size`` at a time. A batch that
+        fails is left to the per-sale resolution (which reports the faulty sale)."""
+        for backend, recs in records.grouped("backend_id").items():
+            self.env.cr.execute(
+                """SELECT DISTINCT ON (item->>'itemID') item
+                     FROM lightspeed_sync_record rec,
+                          jsonb_path_query(rec.payload, 'lax $.SaleLines.SaleLine[*].Item') item
+                    WHERE rec.id = ANY(%s) AND jsonb_typeof(item) = 'object'""",
+                [recs.ids],
+            )
+            items = []
+            for (raw,) in self.env.cr.fetchall():
+                try:
+                    item = Item.from_payload(raw)
+                except PayloadError:
+                    continue
+                if item.item_id != "0":
+                    items.append(item)
+            for start in range(0, len(items), batch_size):
+                try:
+                    with self.env.cr.savepoint():
+                        self._resolve_products(backend, items[start : start + batch_size])
+                except (UserError, ValidationError, psycopg2.Error):
+                    continue
 
     @api.model
     def _prepare_product_vals(self, item):

@@ -13,3 +13,4 @@ from . import test_parity
 from . import test_item_import
 from . import test_stock_export
 from . import test_price_export
+from . import test_item_views
