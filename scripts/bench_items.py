@@ -8,7 +8,10 @@ Prints (it measures; it asserts nothing):
    (default 1,500) that have no product yet (created in batches by the sales import): sales/s;
 3. exporting ``--changes`` changed stock quantities (default 1,000) of one shop: requests,
    seconds (the simulator's bucket is opened wide; at Lightspeed's 1 drip/s a write of one
-   ItemShop costs 1.5 drips, which the printed estimate adds).
+   ItemShop costs 1.5 drips, which the printed estimate adds);
+4. for comparison, the same sales import when the item import ran first (products exist).
+
+``BENCH_PROFILE=/tmp/x.prof`` writes a cProfile of the item import (or of the sales import).
 
     python3 scripts/bench_items.py [--db-host localhost --db-user odoo --template-from ls_base]
 
@@ -240,22 +243,35 @@ def bench_items_and_export(opts):
         sim.wait()
 
 
-def bench_sales_over_new_items(opts):
-    db = fresh_db(opts, "sales")
+def bench_sales_over_new_items(opts, items_first=False):
+    """The first sales import; with ``items_first`` the item import runs before it (the
+    products exist: the comparison figure)."""
+    db = fresh_db(opts, "sales_after_items" if items_first else "sales")
     days = max(2, opts.sales // 1500)
     sim, url = start_simulator("--items", opts.new_items, "--sales", opts.sales, "--days", days)
 
     def body(env):
         backend = connect(env, url, days)
+        if items_first:
+            env["lightspeed.item.importer"]._run(backend)
+            env.cr.commit()
         Product = env["product.product"].with_context(active_test=False)
         before = Product.search_count([])
         started = time.perf_counter()
-        run = env["lightspeed.sale.importer"]._run(backend)
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            profiler = cProfile.Profile()
+            run = profiler.runcall(env["lightspeed.sale.importer"]._run, backend)
+            profiler.dump_stats(os.environ["BENCH_PROFILE"])
+        else:
+            run = env["lightspeed.sale.importer"]._run(backend)
         env.cr.commit()
         seconds = time.perf_counter() - started
         created = Product.search_count([]) - before
+        label = "after the item import" if items_first else "first sales import"
         print(
-            f"first sales import: {run.fetched_count} sales, {created} products created on "
+            f"{label}: {run.fetched_count} sales, {created} products created on "
             f"the way, {run.failed_count} failed, {seconds:.1f} s, "
             f"{run.fetched_count / seconds:.1f} sales/s, {run.request_count} requests",
             flush=True,
@@ -274,7 +290,7 @@ def main():
     parser.add_argument("--sales", type=int, default=5000)
     parser.add_argument("--new-items", type=int, default=1500)
     parser.add_argument("--changes", type=int, default=1000)
-    parser.add_argument("--only", choices=("items", "sales"))
+    parser.add_argument("--only", choices=("items", "sales", "sales_after_items"))
     parser.add_argument("--db-host", default=os.environ.get("PGHOST", "localhost"))
     parser.add_argument("--db-port", default=os.environ.get("PGPORT"))
     parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
@@ -292,8 +308,10 @@ def main():
         bench_items_and_export(opts)
     elif opts.only == "sales":
         bench_sales_over_new_items(opts)
+    elif opts.only == "sales_after_items":
+        bench_sales_over_new_items(opts, items_first=True)
     else:
-        for only in ("items", "sales"):
+        for only in ("items", "sales", "sales_after_items"):
             subprocess.run([sys.executable, *sys.argv, "--only", only], check=True)
 
 
