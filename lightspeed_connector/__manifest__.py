@@ -42,6 +42,9 @@
         "views/lightspeed_customer_views.xml",
         "views/hr_attendance_views.xml",
         "views/lightspeed_parity_views.xml",
+        "data/ir_cron_items.xml",
+        "data/ir_cron_stock.xml",
+        "views/lightspeed_item_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -65,6 +65,12 @@ def build_parser():
     )
     p.add_argument("--sales", type=int, default=500, help="number of generated sales (default 500)")
     p.add_argument(
+        "--items",
+        type=int,
+        default=0,
+        help="extra catalogue items (ids 1001...), sold like the base ones (default 0)",
+    )
+    p.add_argument(
         "--seed", type=int, default=42, help="random seed; same seed = same data (default 42)"
     )
     p.add_argument(
@@ -206,6 +212,7 @@ def main(argv=None):
         tips_share=args.tips_share,
         shops=args.shops,
         currency=args.currency,
+        extra_items=args.items,
     )
     sim = Simulator(world, args)
     server = make_server(sim, args.host, args.port)

@@ -19,6 +19,8 @@ from datetime import time as dtime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from .items import build_extra_items, build_item_matrices, build_matrix_items
+
 CENT = Decimal("0.01")
 SEVEN = Decimal("0.0000001")
 ZERO = Decimal("0")
@@ -183,7 +185,10 @@ class World:
         tips_share=0.0,
         shops=None,
         currency="USD",
+        extra_items=0,
     ):
+        # ``--items``: more catalogue items (ids 1001...), sold like the first ones (benchmarks)
+        self.extra_items = max(int(extra_items or 0), 0)
         if stamp_spelling not in STAMP_SPELLINGS:
             raise ValueError(f"stamp_spelling must be one of {sorted(STAMP_SPELLINGS)}")
         self.seed = seed
@@ -425,12 +430,19 @@ class World:
                     "_price": price,
                 }
             )
-        self.item_by_id = {i["itemID"]: i for i in self.items}
         self.active_items = [
             i["itemID"]
             for i in self.items
             if i["archived"] == "false" and i["itemID"] != GIFT_CARD_ITEM
         ]
+        self.item_matrices = build_item_matrices(base)
+        self.items.extend(build_matrix_items(base))
+        extra = build_extra_items(base, self.extra_items)
+        self.items.extend(extra)
+        self.active_items.extend(i["itemID"] for i in extra)
+        self.item_by_id = {i["itemID"]: i for i in self.items}
+        # counts set by Item PUT or the admin hooks: {(itemID, shopID): qoh}
+        self.stock = {}
         self.customers = [self._build_customer(n, base) for n in range(1, CUSTOMER_COUNT + 1)]
 
     @staticmethod
@@ -532,7 +544,7 @@ class World:
         rows, total = [], 0
         for shop in self.shops:
             qoh = int(unit_hash(self.seed, "qoh", item["itemID"], shop["shopID"]) * 25)
-            qoh = qoh if stocked else 0
+            qoh = self.stock.get((item["itemID"], shop["shopID"]), qoh if stocked else 0)
             total += qoh
             rows.append(self._item_shop(item, shop["shopID"], qoh, "3" if stocked else "0"))
         return [self._item_shop(item, "0", total, "0"), *rows]

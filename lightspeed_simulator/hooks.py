@@ -17,6 +17,14 @@ from .data import (
     spell_update_key,
     ts,
 )
+from .items import (  # noqa: F401  (registered as hooks by name)
+    hook_collide_barcode,
+    hook_edit_item,
+    hook_item_stock,
+    hook_item_writes,
+    hook_reset_item_writes,
+    hook_set_stock,
+)
 
 
 def _sale_id(sim, data):

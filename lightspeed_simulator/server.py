@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from .auth import AuthServer, OAuthError
 from .data import SalesStore, contact_payload, parse_ts, spell_update_key, ts
+from .items import apply_item_put, attribute_set, item_attributes, item_prices, write_cost
 
 TIME_FIELDS = {
     "createTime",
@@ -184,7 +185,14 @@ ENTITIES = {
             "itemID",
             ("timeStamp", "description"),
             archived=True,
-            relations={"Category": ONE, "TaxClass": ONE, "ItemShops": MANY},
+            relations={"Category": ONE, "TaxClass": ONE, "ItemShops": MANY, "ItemAttributes": ONE},
+        ),
+        Entity(
+            "ItemMatrix",
+            "itemMatrixID",
+            ("timeStamp", "description"),
+            archived=True,
+            relations={"ItemAttributeSet": ONE},
         ),
         Entity(
             "Customer",
@@ -259,6 +267,7 @@ class Simulator:
         self.burst_count = 0
         self.legacy_costs = args.legacy_costs
         self.injections = []
+        self.item_writes = []  # applied Item PUTs, for the item_writes hook
         self.token_delay = 0.0  # seconds the token endpoint waits (set_token_delay hook)
         self.base_url = ""
         # API requests being served (or waiting for ``lock``), counted outside ``lock``: the
@@ -358,7 +367,9 @@ class Simulator:
             )
         self.level += cost
 
-    def request_cost(self, method, entity, params, single):
+    def request_cost(self, method, entity, params, single, body=None):
+        if method == "PUT" and entity == "Item":
+            return write_cost(body, self.legacy_costs)
         if method != "GET":
             if self.legacy_costs:
                 return 10.0
@@ -456,11 +467,9 @@ class QueryEngine:
         if entity == "TaxCategory" and "TaxCategoryClasses" in rels:
             rec["TaxCategoryClasses"] = {"TaxCategoryClass": one_or_many(row["_classes"])}
         if entity == "Item":
-            prices = [
-                {"amount": f"{row['_price']}", "useTypeID": "1", "useType": "Default"},
-                {"amount": "0", "useTypeID": "2", "useType": "MSRP"},
-            ]
-            rec["Prices"] = {"ItemPrice": prices}
+            rec["Prices"] = {"ItemPrice": item_prices(row)}
+            if "ItemAttributes" in rels and row["itemMatrixID"] != "0":
+                rec["ItemAttributes"] = item_attributes(row)
             if "Category" in rels:
                 cat = next(
                     (c for c in world.categories if c["categoryID"] == row["categoryID"]), None
@@ -473,6 +482,8 @@ class QueryEngine:
                 )
             if "ItemShops" in rels:
                 rec["ItemShops"] = {"ItemShop": world.item_shops(row)}
+        if entity == "ItemMatrix" and "ItemAttributeSet" in rels:
+            rec["ItemAttributeSet"] = attribute_set(row)
         if entity == "Shop" and "Registers" in rels:
             regs = [r for r in world.registers if r["shopID"] == row["shopID"]]
             if regs:
@@ -569,6 +580,7 @@ class QueryEngine:
             "Employee": world.employees,
             "PaymentType": world.payment_types,
             "Item": world.items,
+            "ItemMatrix": world.item_matrices,
             "Customer": world.customers,
             "Category": world.categories,
             "TaxClass": world.tax_classes,
@@ -974,8 +986,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        # read once per request: the cost of a write depends on its body
+        if self._raw_body is None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._raw_body = self.rfile.read(length) if length else b""
+        return self._raw_body
 
     def _form(self):
         raw = self._body()
@@ -1012,6 +1027,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method):
         sim = self.sim
+        self._raw_body = None
         parts = urlsplit(self.path)
         path = parts.path
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -1094,7 +1110,8 @@ class Handler(BaseHTTPRequestHandler):
             cost = 1.0
             headers = {}
             try:
-                cost = sim.request_cost(method, entity, params, single)
+                body = self._json_body() if method == "PUT" and entity == "Item" else None
+                cost = sim.request_cost(method, entity, params, single, body)
                 sim.stats["api_requests"] += 1
                 by_entity = sim.stats["api_by_entity"]
                 by_entity[entity or segments[0] if segments else "?"] = (
@@ -1162,6 +1179,14 @@ class Handler(BaseHTTPRequestHandler):
             )
         if name == "EmployeeHours" and method in ("POST", "PUT", "DELETE"):
             return self._hours_write(method, segments[3] if len(segments) > 3 else None)
+        if name == "Item" and method == "PUT" and len(segments) == 4:
+            if not {"employee:inventory", "employee:all"} & set(
+                (claims.get("scope") or "").split()
+            ):
+                raise ApiError(
+                    403, "Writing items requires one of: employee:all, employee:inventory."
+                )
+            return self._item_write(segments[3])
         if method != "GET":
             raise ApiError(405, f"{method} is not supported on {name} by the simulator.")
         if len(segments) > 3:
@@ -1213,6 +1238,24 @@ class Handler(BaseHTTPRequestHandler):
             },
             "Rights": {"admin": "true", "admin_employees": "true", "register_read": "true"},
         }
+
+    def _item_write(self, item_id):
+        try:
+            row = apply_item_put(self.sim, item_id, self._json_body())
+        except LookupError:
+            raise ApiError(
+                404, f"Object of type 'Item' not found with primary ID '{item_id}'."
+            ) from None
+        except ValueError as exc:
+            raise ApiError(400, str(exc), "BadRequestException") from None
+        body = QueryEngine(self.sim).render_static("Item", row, ("ItemShops",))
+        return {"@attributes": {"count": "1"}, "Item": body}
+
+    def _json_body(self):
+        try:
+            return json.loads(self._body() or b"{}")
+        except ValueError:
+            return None  # not JSON: the writer answers 400
 
     def _hours_write(self, method, hours_id):
         world = self.sim.world

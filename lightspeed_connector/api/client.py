@@ -377,6 +377,20 @@ class LightspeedClient:
             url = f"{url}{'&' if '?' in url else '?'}{build_query(params)}"
         return self.request("GET", url)
 
+    def put(self, path, body):
+        """PUT ``body`` (a dict, sent as JSON) to ``path``; returns the decoded answer. Writes go
+        through the same limiter: the simulator and Lightspeed charge them per nested entity,
+        so the cost is learnt from the answer's headers like any other."""
+        return self.request("PUT", self._url(path), json_body=body)
+
+    def update_item(self, item_id, body):
+        """``PUT Item/{itemID}.json`` (spec §13): the updated :class:`~.models.Item`."""
+        data = self.put(f"Item/{item_id}.json", body)
+        items = as_list(data.get("Item")) if isinstance(data, dict) else []
+        if not items or not isinstance(items[0], dict):
+            raise RemoteServerError("Item PUT answered without an Item", code="invalid_response")
+        return models.Item.from_payload(items[0])
+
     def iter_pages(self, entity, params=None):
         """Yield raw records of ``entity`` across all pages, following ``next`` verbatim."""
         params = dict(params or {})
@@ -457,8 +471,12 @@ class LightspeedClient:
     def iter_categories(self):
         return self._iter_typed("Category", models.Category, {"sort": "categoryID"})
 
-    def iter_items(self, item_ids=None, archived=True, updated_from=None):
-        base = {"archived": self._archived(archived), "sort": "itemID"}
+    def iter_items(
+        self, item_ids=None, archived=True, updated_from=None, relations=None, sort="itemID"
+    ):
+        base = {"archived": self._archived(archived), "sort": sort}
+        if relations:
+            base["load_relations"] = list(relations)
         if updated_from is not None:
             base["timeStamp"] = Filter(">=", updated_from)
         if item_ids is None:
@@ -468,6 +486,14 @@ class LightspeedClient:
             yield from self._iter_typed(
                 "Item", models.Item, {**base, "itemID": Filter("IN", chunk)}
             )
+
+    def iter_item_matrices(self, archived=True):
+        params = {
+            "archived": self._archived(archived),
+            "sort": "itemMatrixID",
+            "load_relations": ["ItemAttributeSet"],
+        }
+        return self._iter_typed("ItemMatrix", models.ItemMatrix, params)
 
     def iter_customers(
         self,

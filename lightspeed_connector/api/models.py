@@ -267,6 +267,48 @@ class Note:
 
 
 @dataclass
+class ItemShop:
+    """Stock of an item in one shop; ``shop_id`` None is the account total row (``"0"``)."""
+
+    item_shop_id: str = ""
+    shop_id: str | None = None
+    qoh: Decimal = ZERO
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_payload(cls, raw):
+        return cls(
+            item_shop_id=_required_id(raw, "itemShopID", "ItemShop"),
+            shop_id=to_id(raw.get("shopID")),
+            qoh=_dec(raw, "qoh"),
+            raw=raw,
+        )
+
+
+@dataclass
+class ItemMatrix:
+    item_matrix_id: str = ""
+    description: str = ""
+    attribute_names: tuple = ("", "", "")
+    archived: bool = False
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_payload(cls, raw):
+        attribute_set = raw.get("ItemAttributeSet")
+        attribute_set = attribute_set if isinstance(attribute_set, dict) else {}
+        return cls(
+            item_matrix_id=_required_id(raw, "itemMatrixID", "ItemMatrix"),
+            description=to_str(raw.get("description")),
+            attribute_names=tuple(
+                to_str(attribute_set.get(f"attributeName{n}")) for n in (1, 2, 3)
+            ),
+            archived=_bool(raw, "archived"),
+            raw=raw,
+        )
+
+
+@dataclass
 class Item:
     item_id: str = ""
     description: str = ""
@@ -284,6 +326,10 @@ class Item:
     tax_class_id: str | None = None
     prices: dict = field(default_factory=dict)  # useType -> Decimal
     timestamp: datetime | None = None
+    item_matrix_id: str | None = None
+    attributes: tuple = ("", "", "")  # ItemAttributes.attribute1..3 (matrix items)
+    category: "Category | None" = None  # with load_relations Category
+    item_shops: list = field(default_factory=list)  # ItemShop, with load_relations ItemShops
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -296,6 +342,9 @@ class Item:
         for price in relation(raw, "Prices", "ItemPrice"):
             if isinstance(price, dict):
                 prices[price.get("useType") or price.get("useTypeID")] = _dec(price, "amount")
+        attributes = raw.get("ItemAttributes")
+        attributes = attributes if isinstance(attributes, dict) else {}
+        category = raw.get("Category")
         return cls(
             item_id=_required_id(raw, "itemID", "Item"),
             description=to_str(raw.get("description")),
@@ -313,6 +362,14 @@ class Item:
             tax_class_id=to_id(raw.get("taxClassID")),
             prices=prices,
             timestamp=_dt(raw, "timeStamp"),
+            item_matrix_id=to_id(raw.get("itemMatrixID")),
+            attributes=tuple(to_str(attributes.get(f"attribute{n}")) for n in (1, 2, 3)),
+            category=Category.from_payload(category) if isinstance(category, dict) else None,
+            item_shops=[
+                ItemShop.from_payload(row)
+                for row in relation(raw, "ItemShops", "ItemShop")
+                if isinstance(row, dict)
+            ],
             raw=raw,
         )
 

@@ -37,3 +37,7 @@ from . import lightspeed_parity
 from . import lightspeed_backend_parity
 from . import report_pos_order
 from . import lightspeed_backfill_request
+from . import lightspeed_item_importer
+from . import lightspeed_backend_items
+from . import lightspeed_stock_export
+from . import lightspeed_price_export

@@ -222,6 +222,8 @@ class LightspeedSaleImporter(models.AbstractModel):
     # === PROCESSING HOOKS === #
 
     def _begin_processing(self, records, run, stats):
+        # New items of the whole run created in batches, not one sale at a time.
+        self.env["lightspeed.item"]._prefetch_sale_items(records)
         return {"lookups": {}, "touched": {}, "batch": _OrderBatch(self, stats, run)}
 
     def _process_record(self, record, state, final):

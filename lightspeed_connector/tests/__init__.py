@@ -14,3 +14,7 @@ from . import test_business_day_report
 from . import test_tour
 from . import test_screens
 from . import test_i18n
+from . import test_item_import
+from . import test_stock_export
+from . import test_price_export
+from . import test_item_views

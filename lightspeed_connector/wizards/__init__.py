@@ -1,1 +1,2 @@
 from . import lightspeed_backfill_wizard
+from . import lightspeed_stock_wizard
