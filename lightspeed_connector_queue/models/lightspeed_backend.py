@@ -291,7 +291,8 @@ class LightspeedBackend(models.Model):
         context = {}
         sales = importer_name == SALE_IMPORTER
         if sales:
-            options["run_type"] = "backfill"
+            # the shop's business days, as the wizard previews them (not UTC days)
+            options.update(run_type="backfill", business_days=True)
             context["lightspeed_overwrite_approved"] = overwrite_approved
         run = self._lightspeed_job_run(importer_name, options, context=context)
         if not run:

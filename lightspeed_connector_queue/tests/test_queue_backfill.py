@@ -3,11 +3,13 @@
 to Lightspeed's figures, in any order and run again, without a duplicate order."""
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta, timezone
+from datetime import timedelta, timezone
 from decimal import Decimal
 
 from odoo import fields
 from odoo.tests import tagged
+
+from odoo.addons.lightspeed_connector.tools import business_day_bounds
 
 from .common import CLOCK_INS, SALES, QueueCommon
 
@@ -121,17 +123,23 @@ class TestQueueBackfill(QueueCommon):
         self.assertFalse(errors, errors.mapped("error_message"))
 
     def assert_converged(self, date_from, date_to):
-        """Orders of the range equal Lightspeed's sales, sale by sale, none twice."""
+        """Orders of the range equal Lightspeed's sales, sale by sale, none twice: the range
+        is in each shop's business days (its time zone and the day cut-off)."""
         client = self.backend._get_client()
         shops = self.backend.shop_ids.filtered("import_enabled")
-        start = datetime.combine(date_from, time.min, tzinfo=timezone.utc)
-        end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=timezone.utc)
+        cutoff = self.backend.day_cutoff_hour
         expected = {}
-        for sale in client.iter_sales(
-            shop_ids=shops.mapped("lightspeed_id"), completed_from=start, completed_to=end
-        ):
-            if sale.completed:
-                expected[sale.sale_id] = Decimal(0) if sale.voided else sale.total
+        for shop in shops:
+            zone = shop.get_zoneinfo()
+            start = business_day_bounds(date_from, zone, cutoff)[0]
+            end = business_day_bounds(date_to, zone, cutoff)[1]
+            for sale in client.iter_sales(
+                shop_ids=[shop.lightspeed_id],
+                completed_from=start.replace(tzinfo=timezone.utc),
+                completed_to=end.replace(tzinfo=timezone.utc),
+            ):
+                if sale.completed:
+                    expected[sale.sale_id] = Decimal(0) if sale.voided else sale.total
         orders = self.orders()
         keys = orders.mapped("lightspeed_id")
         self.assertEqual(len(keys), len(set(keys)), "no order twice")
