@@ -54,7 +54,6 @@ def browser_missing():
     return None
 
 
-@tagged("post_install", "-at_install", "lightspeed_browser")
 class BrowserWaits:
     """For HttpCase classes: open a page as admin and wait for one exact element and text."""
 
@@ -67,6 +66,7 @@ class BrowserWaits:
         )
 
 
+@tagged("post_install", "-at_install", "lightspeed_browser")
 class TestBrowserSmoke(BrowserWaits, HttpCase):
     @classmethod
     def setUpClass(cls):

@@ -1,20 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Browser test of the catalogue and stock screens: the items list shows the imported items,
 the backend form has its *Catalogue and stock* tab and buttons, the shop form its export
-switch, and the full-push wizard opens (headless Chromium via ``browser_js``; skipped with
+switch (headless Chromium via ``browser_js``; skipped with
 the reason without Chromium)."""
 
-import json
 import unittest
 
 from odoo.tests import HttpCase, tagged
 
 from .common import CLIENT_ID, CLIENT_SECRET, LightspeedSimulator
-from .test_browser_smoke import WAIT_FOR, browser_missing
+from .test_browser_smoke import BrowserWaits, browser_missing
 
 
 @tagged("post_install", "-at_install", "lightspeed_browser")
-class TestItemViews(HttpCase):
+class TestItemViews(BrowserWaits, HttpCase):
     @classmethod
     def setUpClass(cls):
         reason = browser_missing()
@@ -46,9 +45,6 @@ class TestItemViews(HttpCase):
         backend.action_import_items()
         cls.backend = backend
 
-    def open_and_wait(self, path, selector):
-        self.browser_js(path, WAIT_FOR % json.dumps(selector), login="admin", timeout=90)
-
     def test_items_were_imported(self):
         self.assertEqual(self.backend.item_count, 66)
 
@@ -56,16 +52,19 @@ class TestItemViews(HttpCase):
         self.open_and_wait(
             "/odoo/action-lightspeed_connector.lightspeed_item_action",
             ".o_list_view .o_data_row td[name='product_id']",
+            "Road helmet #1",  # the simulator's item 1, as its product
         )
 
     def test_backend_form_catalogue_tab(self):
         self.open_and_wait(
             f"/odoo/action-lightspeed_connector.lightspeed_backend_action/{self.backend.id}",
             ".o_form_view button[name='action_import_items']",
+            "Import items",
         )
         self.open_and_wait(
             f"/odoo/action-lightspeed_connector.lightspeed_backend_action/{self.backend.id}",
             ".o_notebook a[name='catalogue']",
+            "Catalogue and stock",
         )
 
     def test_shop_form_export_switch(self):
