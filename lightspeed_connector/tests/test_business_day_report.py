@@ -125,6 +125,20 @@ class TestBusinessDayReport(LightspeedCommon):
             "lightspeed_connector.report_pos_order_action"
         )
         self.assertIn("'search_default_filter_lightspeed_sales': 1", action["context"])
+        # Odoo OR-s the filters of one group: the line-kind filter needs a group of its own,
+        # or "From Lightspeed" would let the tips back in.
+        search = self.env["report.pos.order"].get_views([(False, "search")])["views"]["search"]
+        arch = etree.fromstring(search["arch"])
+        groups, current = [], []
+        for node in arch:
+            if node.tag == "separator":
+                groups.append(current)
+                current = []
+            elif node.tag == "filter":
+                current.append(node.get("name"))
+        groups.append(current)
+        [kind_group] = [g for g in groups if "filter_lightspeed_sales" in g]
+        self.assertEqual(kind_group, ["filter_lightspeed_sales"])
 
     def test_viewer_calendar_day_would_disagree(self):
         """The data crosses a local midnight: Odoo's own grouping differs on some shop-days,
