@@ -28,24 +28,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import requests
+from bench_sales import odoo_args, psql_args  # the same database and Odoo arguments
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 BASE_ITEMS = 66  # the simulator's own catalogue: 60 items and 6 matrix items
-
-
-def psql_args(opts):
-    args = ["-h", opts.db_host, "-U", opts.db_user]
-    if opts.db_port:
-        args += ["-p", str(opts.db_port)]
-    return args
-
-
-def odoo_args(opts, db):
-    args = [f"--db_host={opts.db_host}", f"--db_user={opts.db_user}", "-d", db]
-    if opts.db_port:
-        args.append(f"--db_port={opts.db_port}")
-    return args + [f"--addons-path={opts.addons_path},{ROOT}"]
 
 
 def ensure_template(opts):
