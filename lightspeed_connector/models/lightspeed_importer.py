@@ -152,7 +152,7 @@ class LightspeedImporter(models.AbstractModel):
         """A step that writes rows every import of ``company`` shares runs for one import at a
         time (session closing: the company's journals and their sequences).
 
-        Two imports of one company (two Lightspeed accounts, in parallel on queue_job) closing
+        Two imports of one company (two Lightspeed accounts, in parallel on job workers) closing
         sessions at once post in the same journals: PostgreSQL refuses the second writer
         ("could not serialize access") and its run failed, to be redone from its correction
         window. Here the second waits. What came before is committed first and the lock is
