@@ -28,48 +28,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import requests
-from bench_sales import odoo_args, psql_args  # the same database and Odoo arguments
+from bench_sales import ensure_template, odoo_args, psql_args  # the same database setup
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 BASE_ITEMS = 66  # the simulator's own catalogue: 60 items and 6 matrix items
-
-
-def ensure_template(opts):
-    exists = subprocess.run(
-        [
-            "psql",
-            *psql_args(opts),
-            "-d",
-            "postgres",
-            "-Atc",
-            f"SELECT 1 FROM pg_database WHERE datname = '{opts.template}'",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if exists:
-        return
-    print(f"building template database {opts.template} (one time)...", flush=True)
-    create = ["createdb", *psql_args(opts)]
-    if opts.template_from:
-        create += ["-T", opts.template_from]
-    subprocess.run([*create, opts.template], check=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            *odoo_args(opts, opts.template),
-            "-i",
-            "lightspeed_connector",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
 
 
 def start_simulator(*args):

@@ -57,6 +57,9 @@ def ensure_template(opts):
     if exists:
         return
     print(f"building template database {opts.template} (one time)...", flush=True)
+    base = getattr(opts, "template_from", None)  # a database with the dependencies installed
+    if base:
+        subprocess.run(["createdb", *psql_args(opts), "-T", base, opts.template], check=True)
     subprocess.run(
         [
             sys.executable,

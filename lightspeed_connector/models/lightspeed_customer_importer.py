@@ -8,18 +8,13 @@ archiving and anonymisation). The sales import binds the customers it meets firs
 same model. See README.md, "Customers".
 """
 
-from datetime import timedelta
-
 from odoo import _, models
 
 from ..api import Customer
 from ..mapping.customer import customer_fingerprint
 from ..mapping.errors import MappingError
 from ..tools import to_aware_utc, to_naive_utc
-
-# Re-read a little before the cursor: stamps written in the same second can commit out of
-# order (as for sales).
-CURSOR_OVERLAP = timedelta(minutes=10)
+from .lightspeed_importer import CURSOR_OVERLAP
 
 
 class LightspeedCustomerImporter(models.AbstractModel):

@@ -18,6 +18,7 @@ import logging
 import random
 import time
 from contextlib import contextmanager, nullcontext
+from datetime import timedelta
 
 from psycopg2.errors import TransactionRollbackError, UniqueViolation
 
@@ -33,6 +34,9 @@ _logger = logging.getLogger(__name__)
 
 # What a faulty record may raise: stored on its sync record, never stops the others.
 RECORD_ERRORS = (UserError, ValidationError, LightspeedError, MappingError)
+# Incremental queries re-read a little before the stream's cursor: stamps written in the same
+# second by Lightspeed can commit out of order.
+CURSOR_OVERLAP = timedelta(minutes=10)
 # Times a chunk is tried when concurrent transactions keep refusing it (see _process_chunk).
 CHUNK_ATTEMPTS = 5
 # What PostgreSQL raises when another transaction wrote the same rows since this one began

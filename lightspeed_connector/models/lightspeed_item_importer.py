@@ -8,8 +8,6 @@ created in one batch per chunk, items of an ``ItemMatrix`` become the variants o
 See README.md, "Catalogue and stock".
 """
 
-from datetime import timedelta
-
 from odoo import Command, _, models
 
 from ..api import Item
@@ -26,8 +24,8 @@ from ..mapping.item import (
     prepare_variant_vals,
 )
 from ..tools import to_aware_utc, to_naive_utc
+from .lightspeed_importer import CURSOR_OVERLAP
 
-CURSOR_OVERLAP = timedelta(minutes=10)
 ITEM_RELATIONS = ("Category", "ItemAttributes", "ItemShops")
 TEMPLATE_FIELDS = ("categ_id", "pos_categ_ids", "taxes_id")
 

@@ -31,12 +31,10 @@ from ..mapping.sale import (
     sale_fingerprint,
 )
 from ..tools import business_date, business_day_bounds, to_aware_utc, to_naive_utc
+from .lightspeed_importer import CURSOR_OVERLAP
 
 _logger = logging.getLogger(__name__)
 
-# Re-read a little before the cursor: stamps written in the same second by Lightspeed can
-# commit out of order.
-CURSOR_OVERLAP = timedelta(minutes=10)
 # What a failing order of a batch may raise (the batch is then redone one by one).
 ORDER_ERRORS = (UserError, ValidationError, MappingError, SaleMappingError)
 
