@@ -20,6 +20,7 @@ from . import lightspeed_backend_sales
 from . import lightspeed_backend_runs
 from . import lightspeed_backend_accounting
 from . import pos_order
+from . import stock_picking
 from . import pos_session
 from . import pos_config
 from . import report_sale_details

@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import business_day_bounds
+from .stock_picking import SESSION_PICKING_CONTEXT
 
 # Closing a session loads all its orders at once; past this many orders a business day goes on
 # in a further session of the same day, so memory stays bounded however sales fall on days.
@@ -139,6 +140,12 @@ class PosSession(models.Model):
                 session._lightspeed_close()
                 # One session's orders at a time in memory.
                 self.env.invalidate_all()
+
+    def _create_picking_at_end_of_session(self):
+        """A Lightspeed session's picking books its moves in one batch (see stock_picking.py)."""
+        if self.lightspeed_shop_id and SESSION_PICKING_CONTEXT not in self.env.context:
+            self = self.with_context(**{SESSION_PICKING_CONTEXT: True})
+        return super()._create_picking_at_end_of_session()
 
     def _create_account_move(
         self, balancing_account=False, amount_to_balance=0, bank_payment_method_diffs=None

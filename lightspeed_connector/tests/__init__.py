@@ -18,3 +18,4 @@ from . import test_item_import
 from . import test_stock_export
 from . import test_price_export
 from . import test_item_views
+from . import test_session_stock
