@@ -42,7 +42,7 @@ class TestSessionStock(ItemImportCommon):
                 for warehouse in cls.warehouses
             ]
         ).action_apply_inventory()
-        cls.run = cls.import_sales()
+        cls.sales_run = cls.import_sales()
         cls.sessions = cls.env["pos.session"].search(
             [("lightspeed_shop_id.backend_id", "=", cls.backend.id)]
         )
@@ -69,7 +69,7 @@ class TestSessionStock(ItemImportCommon):
         return {product: qty for product, qty in quantities.items() if qty}
 
     def test_closed_days_move_what_was_sold(self):
-        self.assertEqual(self.run.state, "done", self.run.message)
+        self.assertEqual(self.sales_run.state, "done", self.sales_run.message)
         returned = False
         for session in self.closed_sessions():
             pickings = session.picking_ids
