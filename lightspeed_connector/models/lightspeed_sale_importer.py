@@ -58,6 +58,9 @@ class _Lookups:
         self.misc_product = env.ref("lightspeed_connector.product_lightspeed_misc")
         self.deposit_product = backend.deposit_product_id
         self.tip_product = backend.tip_product_id
+        # Odoo's tax engine is slow per call and a catalogue repeats its prices: the amounts of
+        # a (taxes, unit price, quantity) are computed once per run.
+        self.line_amounts = {}
 
 
 class _OrderBatch:
@@ -542,7 +545,9 @@ class LightspeedSaleImporter(models.AbstractModel):
         resolved = self._resolve(sale, shop, session, business_day, lookups)
         header = prepare_pos_order_vals(sale, resolved)
         lines, payments = self._prepare_lines_and_payments(sale, resolved)
-        return self._prepare_paid_order(session, header, lines, payments, expected_total(sale))
+        return self._prepare_paid_order(
+            session, header, lines, payments, expected_total(sale), lookups.line_amounts
+        )
 
     def _prepare_lines_and_payments(self, sale, resolved):
         lines = [prepare_order_line_vals(line, resolved) for line in importable_lines(sale)]
@@ -551,7 +556,7 @@ class LightspeedSaleImporter(models.AbstractModel):
         payments = [prepare_payment_vals(p, resolved) for p in sale.tender_payments]
         return lines, payments
 
-    def _prepare_paid_order(self, session, header, lines, payments, total):
+    def _prepare_paid_order(self, session, header, lines, payments, total, amounts=None):
         """Complete values of a paid order whose total is Lightspeed's, to the cent.
 
         Line amounts come from Odoo's tax engine, as the session closing recomputes them. A
@@ -560,7 +565,8 @@ class LightspeedSaleImporter(models.AbstractModel):
         with a clear message, so a session never closes unbalanced.
         """
         currency = session.currency_id
-        line_vals = [self._with_amounts(vals, session) for vals in lines]
+        amounts = {} if amounts is None else amounts
+        line_vals = [self._with_amounts(vals, session, amounts) for vals in lines]
         total_incl = currency.round(sum(vals["price_subtotal_incl"] for vals in line_vals))
         total_excl = currency.round(sum(vals["price_subtotal"] for vals in line_vals))
         difference = currency.round(float(total) - total_incl)
@@ -627,17 +633,21 @@ class LightspeedSaleImporter(models.AbstractModel):
             order._process_saved_order(False)
         return orders
 
-    def _with_amounts(self, vals, session):
-        """Line values with Odoo's subtotals (what the session closing will recompute)."""
-        taxes = (
-            self.env["account.tax"].browse(vals["tax_ids"][0][2]) if vals.get("tax_ids") else False
-        )
+    def _with_amounts(self, vals, session, amounts):
+        """Line values with Odoo's subtotals (what the session closing will recompute);
+        ``amounts`` remembers them per taxes, price, quantity and currency."""
+        tax_ids = tuple(vals["tax_ids"][0][2]) if vals.get("tax_ids") else ()
         price = vals["price_unit"] * (1 - (vals.get("discount") or 0.0) / 100.0)
-        if taxes:
-            res = taxes.compute_all(price, session.currency_id, vals["qty"])
-            subtotal, subtotal_incl = res["total_excluded"], res["total_included"]
-        else:
-            subtotal = subtotal_incl = session.currency_id.round(price * vals["qty"])
+        key = (tax_ids, price, vals["qty"], session.currency_id.id)
+        if key not in amounts:
+            if tax_ids:
+                taxes = self.env["account.tax"].browse(tax_ids)
+                res = taxes.compute_all(price, session.currency_id, vals["qty"])
+                amounts[key] = (res["total_excluded"], res["total_included"])
+            else:
+                subtotal = session.currency_id.round(price * vals["qty"])
+                amounts[key] = (subtotal, subtotal)
+        subtotal, subtotal_incl = amounts[key]
         return dict(vals, price_subtotal=subtotal, price_subtotal_incl=subtotal_incl)
 
     def _reversal_lines(self, orders):
