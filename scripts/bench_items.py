@@ -193,6 +193,28 @@ def bench_items_and_export(opts):
         sim.wait()
 
 
+def time_session_closing(env):
+    """Seconds spent closing sessions and building their pickings (wrapped for this process)."""
+    totals = {"sessions": 0, "seconds": 0.0, "picking": 0.0}
+    Session = type(env["pos.session"])
+    close, picking = Session._lightspeed_close, Session._create_picking_at_end_of_session
+
+    def timed(method, key, count=False):
+        def wrapper(self, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                totals[key] += time.perf_counter() - started
+                totals["sessions"] += count
+
+        return wrapper
+
+    Session._lightspeed_close = timed(close, "seconds", count=True)
+    Session._create_picking_at_end_of_session = timed(picking, "picking")
+    return totals
+
+
 def bench_sales_over_new_items(opts, items_first=False):
     """The first sales import; with ``items_first`` the item import runs before it (the
     products exist: the comparison figure)."""
@@ -201,6 +223,7 @@ def bench_sales_over_new_items(opts, items_first=False):
     sim, url = start_simulator("--items", opts.new_items, "--sales", opts.sales, "--days", days)
 
     def body(env):
+        closing = time_session_closing(env)
         backend = connect(env, url, days)
         if items_first:
             env["lightspeed.item.importer"]._run(backend)
@@ -224,6 +247,14 @@ def bench_sales_over_new_items(opts, items_first=False):
             f"{label}: {run.fetched_count} sales, {created} products created on "
             f"the way, {run.failed_count} failed, {seconds:.1f} s, "
             f"{run.fetched_count / seconds:.1f} sales/s, {run.request_count} requests",
+            flush=True,
+        )
+        moves = env["stock.move"].search_count([("picking_id.pos_session_id", "!=", False)])
+        print(
+            f"    of which closing {closing['sessions']} sessions: {closing['seconds']:.1f} s "
+            f"({closing['picking']:.1f} s for their pickings: {moves} stock moves), "
+            f"everything else {seconds - closing['seconds']:.1f} s "
+            f"({run.fetched_count / (seconds - closing['seconds']):.1f} sales/s)",
             flush=True,
         )
 

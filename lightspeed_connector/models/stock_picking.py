@@ -39,10 +39,8 @@ class StockPicking(models.Model):
         )
 
     def _lightspeed_create_picked_moves(self, lines):
-        by_product = {}
-        for line in lines.sorted(lambda line: line.product_id.id):
-            by_product.setdefault(line.product_id, self.env["pos.order.line"])
-            by_product[line.product_id] |= line
+        # grouped() keeps one prefetch set: each product's first line is not read on its own
+        by_product = lines.sorted(lambda line: line.product_id.id).grouped("product_id")
         moves = self.env["stock.move"].create(
             [
                 dict(self._prepare_stock_move_vals(product_lines[0], product_lines), picked=True)
