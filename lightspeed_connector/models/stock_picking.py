@@ -7,7 +7,7 @@ product, hundreds of products per shop and day). The lines of an imported day ar
 final, so the moves of untracked products get their line, picked, in one ``create``, reserved
 against quants read once. The picking, its moves and lines, the quants, valuation layers,
 reordering triggers and the session's links come out as Odoo's own closing makes them; tracked
-products, packages and owners keep Odoo's path.
+products, kits, packages and owners keep Odoo's path.
 """
 
 from odoo import models
@@ -22,9 +22,7 @@ class StockPicking(models.Model):
         if not self.env.context.get(SESSION_PICKING_CONTEXT) or not self._lightspeed_batchable():
             return super()._create_move_from_pos_order_lines(lines)
         self.ensure_one()
-        batchable = lines.filtered(
-            lambda line: line.product_id.tracking == "none" and not line.pack_lot_ids
-        )
+        batchable = lines.filtered(self._lightspeed_batchable_line)
         if lines - batchable:
             super()._create_move_from_pos_order_lines(lines - batchable)
         if batchable:
@@ -32,11 +30,21 @@ class StockPicking(models.Model):
         return True
 
     def _lightspeed_batchable(self):
-        """Packages and owners change what a reservation takes: Odoo's path then."""
-        user = self.env.user
-        return not (
-            user.has_group("stock.group_tracking_lot") or user.has_group("stock.group_tracking_owner")
+        """Packages and owners change what a reservation takes: Odoo's path then. They are
+        settings of the database (groups implied for every internal user), read as such so a
+        cron's user sees what the people see."""
+        features = self.env.ref("base.group_user").sudo().trans_implied_ids
+        packages_or_owners = self.env.ref("stock.group_tracking_lot") | self.env.ref(
+            "stock.group_tracking_owner"
         )
+        return not features & packages_or_owners
+
+    @staticmethod
+    def _lightspeed_batchable_line(line):
+        """Lots and kits (mrp explodes a kit's move when it is confirmed) keep Odoo's path."""
+        product = line.product_id
+        is_kit = "is_kits" in product._fields and product.is_kits
+        return product.tracking == "none" and not line.pack_lot_ids and not is_kit
 
     def _lightspeed_create_picked_moves(self, lines):
         # grouped() keeps one prefetch set: each product's first line is not read on its own

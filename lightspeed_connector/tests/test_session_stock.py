@@ -186,3 +186,19 @@ class TestSessionStock(ItemImportCommon):
         self.assertEqual(len(odoo["pickings"]), 2, "sale and return")
         for part in odoo:
             self.assertEqual(batched[part], odoo[part], part)
+
+    def test_packages_owners_and_lots_keep_odoos_path(self):
+        Picking = self.env["stock.picking"]
+        self.assertTrue(Picking._lightspeed_batchable())
+        internal = self.env.ref("base.group_user")
+        for feature in ("stock.group_tracking_lot", "stock.group_tracking_owner"):
+            with closing(self.env.cr.savepoint()):
+                internal.implied_ids |= self.env.ref(feature)
+                self.assertFalse(Picking._lightspeed_batchable(), feature)
+            self.env.invalidate_all()
+        line = self.closed_sessions()[0].order_ids.lines.filtered("product_id.is_storable")[:1]
+        self.assertTrue(Picking._lightspeed_batchable_line(line))
+        with closing(self.env.cr.savepoint()):
+            line.product_id.tracking = "lot"
+            self.assertFalse(Picking._lightspeed_batchable_line(line))
+        self.env.invalidate_all()
