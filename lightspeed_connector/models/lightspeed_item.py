@@ -168,13 +168,16 @@ class LightspeedItem(models.Model):
         ``records`` embed, in batches, before the sales are processed one by one: a first
         import meeting many new items then creates them ``batch_size`` at a time. A batch that
         fails is left to the per-sale resolution (which reports the faulty sale)."""
-        for backend, recs in records.grouped("backend_id").items():
+        groups = self.env["lightspeed.sync.record"]._read_group(
+            [("id", "in", records.ids)], ["backend_id"], ["id:array_agg"]
+        )
+        for backend, record_ids in groups:
             self.env.cr.execute(
                 """SELECT DISTINCT ON (item->>'itemID') item
                      FROM lightspeed_sync_record rec,
                           jsonb_path_query(rec.payload, 'lax $.SaleLines.SaleLine[*].Item') item
                     WHERE rec.id = ANY(%s) AND jsonb_typeof(item) = 'object'""",
-                [recs.ids],
+                [record_ids],
             )
             items = []
             for (raw,) in self.env.cr.fetchall():

@@ -34,7 +34,11 @@ class LightspeedSyncRecord(models.Model):
     remote_version = fields.Char(
         readonly=True, help="Lightspeed change stamp of the staged payload."
     )
-    payload = fields.Json(readonly=True, groups="lightspeed_connector.group_lightspeed_manager")
+    # Not prefetched with the other columns: a run reads its records' states and keys for
+    # thousands of records at once, their payloads only a chunk at a time.
+    payload = fields.Json(
+        readonly=True, prefetch=False, groups="lightspeed_connector.group_lightspeed_manager"
+    )
     payload_text = fields.Text(
         string="Payload (indented)",
         compute="_compute_payload_text",

@@ -158,6 +158,21 @@ class TestSaleImport(SaleImportCommon):
             by_day[(session.config_id.id, session.lightspeed_business_date)] += 1
         self.assertEqual(max(by_day.values()), 1, "one session per shop per business day")
 
+    def test_a_run_reads_payloads_a_chunk_at_a_time(self):
+        """Whole-run reads (states, keys, the items of every sale) leave the payloads in the
+        database: only a chunk's payloads are ever in memory, whatever the run's size."""
+        records = self.env["lightspeed.sync.record"].search(
+            [("backend_id", "=", self.backend.id), ("record_type", "=", "sale")]
+        )
+        self.assertGreater(len(records), 200)
+        self.env.invalidate_all()
+        records.mapped("state")
+        self.env["lightspeed.item"]._prefetch_sale_items(records)
+        payload = records._fields["payload"]
+        self.assertFalse([r.id for r in records if self.env.cache.contains(r, payload)])
+        records[:3].mapped("payload")
+        self.assertEqual(len([r for r in records if self.env.cache.contains(r, payload)]), 3)
+
     def test_rerun_changes_nothing(self):
         count = self.env["pos.order"].search_count(
             [("lightspeed_backend_id", "=", self.backend.id)]
