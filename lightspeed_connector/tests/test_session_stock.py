@@ -165,12 +165,17 @@ class TestSessionStock(ItemImportCommon):
                     (q.product_id.id, q.location_id.id, q.quantity, q.reserved_quantity)
                     for q in quants
                 ),
+                # perpetual valuation: which account each line of the stock entries landed on
+                "journal_items": sorted(
+                    (aml.account_id.code, aml.product_id.id, aml.debit, aml.credit)
+                    for aml in moves.account_move_ids.line_ids
+                ),
             }
         self.env.invalidate_all()
         return signature
 
-    def test_batched_picking_equals_odoos_own(self):
-        # the day with the most products, returns included
+    def busiest_session(self):
+        """The closed day with the most products, returns included."""
         session = max(
             self.closed_sessions(),
             key=lambda s: (
@@ -180,12 +185,37 @@ class TestSessionStock(ItemImportCommon):
         )
         self.assertTrue(any(line.qty < 0 for line in session.order_ids.lines))
         self.assertTrue(session.order_ids.lines.product_id & self.stocked)
+        return session
+
+    def test_batched_picking_equals_odoos_own(self):
+        session = self.busiest_session()
         odoo = self.stock_signature(session, batched=False)
         batched = self.stock_signature(session, batched=True)
         self.assertGreater(len(odoo["moves"]), 5)
         self.assertEqual(len(odoo["pickings"]), 2, "sale and return")
         for part in odoo:
             self.assertEqual(batched[part], odoo[part], part)
+
+    def test_batched_picking_posts_odoos_valuation_entries(self):
+        """Under perpetual valuation both paths post the same stock entries, on the category's
+        valuation and stock output accounts."""
+        session = self.busiest_session()
+        categories = session.order_ids.lines.product_id.categ_id
+        categories.property_valuation = "real_time"
+        category = categories[:1]
+        accounts = (
+            category.property_stock_valuation_account_id,
+            category.property_stock_account_output_categ_id,
+        )
+        self.assertTrue(all(accounts), "the chart gives stock accounts")
+        odoo = self.stock_signature(session, batched=False)
+        batched = self.stock_signature(session, batched=True)
+        self.assertTrue(odoo["journal_items"], "perpetual valuation posts entries")
+        self.assertEqual(
+            {row[0] for row in odoo["journal_items"]}, {account.code for account in accounts}
+        )
+        self.assertEqual(batched["journal_items"], odoo["journal_items"])
+        self.assertEqual(batched["valuation"], odoo["valuation"])
 
     def test_packages_owners_and_lots_keep_odoos_path(self):
         Picking = self.env["stock.picking"]
